@@ -1,0 +1,110 @@
+import CProtobufC
+
+/// Walks an encoded message before protobuf-c unpacks it, guided by the
+/// message's descriptor, and rejects what protobuf-c would accept but must
+/// not: nesting deeper than the limit (protobuf-c recurses without bound),
+/// strings that are not UTF-8 or hold NUL (they would be cut short), and
+/// structurally broken input, reported with a precise reason.
+///
+/// It reads tags and lengths only; field values are not decoded.
+struct WireValidator {
+    let maxDepth: Int
+
+    func validate(_ bytes: UnsafeRawBufferPointer, as descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws {
+        try scan(bytes, descriptor: descriptor, depth: 1)
+    }
+
+    private func scan(_ bytes: UnsafeRawBufferPointer,
+                      descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+                      depth: Int) throws {
+        guard depth <= maxDepth else { throw ProtobufDecodingError.nestingTooDeep(limit: maxDepth) }
+        var reader = VarintReader(bytes: bytes)
+        while !reader.isAtEnd {
+            let key = try reader.varint(in: descriptor)
+            let number = key >> 3
+            guard number > 0 && number <= 536_870_911 else {
+                throw malformed(descriptor, "invalid field number \(number)")
+            }
+            switch key & 7 {
+            case 0:
+                _ = try reader.varint(in: descriptor)
+            case 1:
+                try reader.skip(8, in: descriptor)
+            case 5:
+                try reader.skip(4, in: descriptor)
+            case 2:
+                let length = try reader.varint(in: descriptor)
+                guard length <= UInt64(reader.remaining) else {
+                    throw malformed(descriptor, "field \(number) is truncated")
+                }
+                let payload = try reader.slice(Int(length), in: descriptor)
+                guard let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(number)) else {
+                    continue  // Unknown field: protobuf-c keeps its bytes opaque.
+                }
+                switch field.pointee.type {
+                case PROTOBUF_C_TYPE_MESSAGE:
+                    let nested = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
+                    try scan(payload, descriptor: nested, depth: depth + 1)
+                case PROTOBUF_C_TYPE_STRING:
+                    switch StringCheck(payload) {
+                    case .valid: break
+                    case .invalidUTF8:
+                        throw ProtobufDecodingError.invalidString(field: fieldName(descriptor, field), reason: "is not valid UTF-8")
+                    case .containsNUL:
+                        throw ProtobufDecodingError.invalidString(field: fieldName(descriptor, field), reason: "contains a NUL character")
+                    }
+                default:
+                    break
+                }
+            case 3, 4:
+                throw malformed(descriptor, "field \(number) uses groups, which proto3 does not support")
+            default:
+                throw malformed(descriptor, "field \(number) has invalid wire type \(key & 7)")
+            }
+        }
+    }
+
+    private func fieldName(_ descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+                           _ field: UnsafePointer<ProtobufCFieldDescriptor>) -> String {
+        String(cString: descriptor.pointee.name) + "." + String(cString: field.pointee.name)
+    }
+}
+
+private func malformed(_ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, _ reason: String) -> ProtobufDecodingError {
+    .malformed(message: String(cString: descriptor.pointee.name), reason: reason)
+}
+
+/// A cursor over encoded bytes.
+private struct VarintReader {
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+
+    var isAtEnd: Bool { offset >= bytes.count }
+    var remaining: Int { bytes.count - offset }
+
+    mutating func varint(in descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            offset += 1
+            guard shift < 64 else { break }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+        throw malformed(descriptor, offset >= bytes.count ? "truncated varint" : "varint longer than 10 bytes")
+    }
+
+    mutating func skip(_ count: Int, in descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws {
+        guard count <= remaining else { throw malformed(descriptor, "truncated fixed-width field") }
+        offset += count
+    }
+
+    mutating func slice(_ count: Int, in descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws -> UnsafeRawBufferPointer {
+        guard count <= remaining else { throw malformed(descriptor, "truncated length-delimited field") }
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
+        offset += count
+        return slice
+    }
+}

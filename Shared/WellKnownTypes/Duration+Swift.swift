@@ -1,0 +1,14 @@
+extension Google_Protobuf_Duration {
+    /// The protobuf duration of a Swift duration, truncated to nanoseconds.
+    public init(_ duration: Swift.Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.init()
+        self.seconds = seconds
+        self.nanos = Int32(attoseconds / 1_000_000_000)
+    }
+
+    /// The duration as a Swift `Duration`.
+    public var duration: Swift.Duration {
+        .seconds(seconds) + .nanoseconds(Int64(nanos))
+    }
+}

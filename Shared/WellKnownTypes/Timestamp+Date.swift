@@ -1,0 +1,31 @@
+import Foundation
+
+extension Google_Protobuf_Timestamp {
+    /// The timestamp of `date`, to the nanosecond Foundation can represent.
+    public init(_ date: Date) {
+        let interval = date.timeIntervalSince1970
+        var seconds = interval.rounded(.down)
+        var nanos = ((interval - seconds) * 1_000_000_000).rounded()
+        if nanos >= 1_000_000_000 {
+            seconds += 1
+            nanos -= 1_000_000_000
+        }
+        self.init()
+        self.seconds = Int64(seconds)
+        self.nanos = Int32(nanos)
+    }
+
+    /// The current time.
+    public static var now: Google_Protobuf_Timestamp { Google_Protobuf_Timestamp(Date()) }
+
+    /// The timestamp as a `Date`.
+    public var date: Date {
+        Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1_000_000_000)
+    }
+
+    /// Whether the value is inside the range the protobuf spec allows
+    /// (0001-01-01 to 9999-12-31, nanos in 0..<1e9).
+    public var isValid: Bool {
+        seconds >= -62_135_596_800 && seconds <= 253_402_300_799 && nanos >= 0 && nanos < 1_000_000_000
+    }
+}
