@@ -5,11 +5,13 @@ let package = Package(
     name: "Restaurant",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "RestaurantAPI", targets: ["RestaurantAPI"]),
         .executable(name: "rpcgen", targets: ["rpcgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries, through pkg-config.
@@ -29,9 +31,38 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Shared/Protobuf"),
 
+        .target(name: "HTTP2", dependencies: [
+            "CNghttp2",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Shared/HTTP2"),
+        .target(name: "DNS", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], path: "Shared/DNS"),
+        .target(name: "Gzip", dependencies: [
+            "CZlib",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Shared/Gzip"),
+
+        // gRPC over HTTP/2: framing, status, metadata, server, client.
+        .target(name: "RPC", dependencies: [
+            "HTTP2", "Gzip", "DNS", "Protobuf",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Shared/RPC"),
+
         // Generated Swift for google.protobuf's well-known types, plus helpers.
         .target(name: "WellKnownTypes", dependencies: ["Protobuf", "RestaurantProtosC"],
                 path: "Shared/WellKnownTypes"),
+
+        // Generated Swift for grpc.health, grpc.reflection and grpc.testing.
+        .target(name: "GRPCProtos", dependencies: ["Protobuf", "RestaurantProtosC", "RPC"],
+                path: "Shared/GRPCProtos"),
+
+        // The generated client library users import.
+        .target(name: "RestaurantAPI", dependencies: ["Protobuf", "RestaurantProtosC", "RPC", "WellKnownTypes"],
+                path: "Shared/RestaurantAPI"),
 
         // Tools.
         .executableTarget(name: "rpcgen", dependencies: [

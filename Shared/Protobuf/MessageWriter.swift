@@ -75,7 +75,7 @@ public struct MessageWriter: ~Copyable {
 
     /// Sets a message field whose contents `body` writes.
     @_spi(ProtobufGenerated)
-    public mutating func setMessage(_ index: Int, _ body: (inout MessageWriter) throws -> Void) throws {
+    public mutating func setMessage(_ index: Int, _ body: (inout MessageWriter) throws -> Void) rethrows {
         let field = field(index)
         var nested = MessageWriter(descriptor: field.nestedMessageDescriptor, arena: arena)
         try body(&nested)
@@ -137,7 +137,7 @@ public struct MessageWriter: ~Copyable {
     @_spi(ProtobufGenerated)
     public mutating func setRepeatedMessage<C: Collection>(
         _ index: Int, _ values: C, _ body: (inout MessageWriter, C.Element) throws -> Void
-    ) throws {
+    ) rethrows {
         guard !values.isEmpty else { return }
         let nestedDescriptor = field(index).nestedMessageDescriptor
         let storage = allocate(MemoryLayout<UnsafeMutableRawPointer>.stride * values.count)

@@ -13,8 +13,11 @@
 #include "grpc/testing/empty.pb-c.h"
 #include "grpc/testing/messages.pb-c.h"
 #include "grpc/testing/test.pb-c.h"
+#include "restaurant/analytics/v1/analytics.pb-c.h"
 #include "restaurant/catalog/v1/catalog.pb-c.h"
 #include "restaurant/common/v1/common.pb-c.h"
+#include "restaurant/order/v1/order.pb-c.h"
+#include "restaurant/rating/v1/rating.pb-c.h"
 
 static inline const ProtobufCMessageDescriptor *pbc_google__protobuf__bool_value(void) { return &google__protobuf__bool_value__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_google__protobuf__bytes_value(void) { return &google__protobuf__bytes_value__descriptor; }
@@ -107,6 +110,20 @@ static inline const ProtobufCMessageDescriptor *pbc_grpc__testing__streaming_out
 static inline const ProtobufCMessageDescriptor *pbc_grpc__testing__test_orca_report(void) { return &grpc__testing__test_orca_report__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_grpc__testing__test_orca_report__request_cost_entry(void) { return &grpc__testing__test_orca_report__request_cost_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_grpc__testing__test_orca_report__utilization_entry(void) { return &grpc__testing__test_orca_report__utilization_entry__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__daily_report(void) { return &restaurant__analytics__v1__daily_report__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__daily_sales(void) { return &restaurant__analytics__v1__daily_sales__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__dashboard_summary(void) { return &restaurant__analytics__v1__dashboard_summary__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__get_daily_report_request(void) { return &restaurant__analytics__v1__get_daily_report_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__get_dashboard_request(void) { return &restaurant__analytics__v1__get_dashboard_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__get_dashboard_response(void) { return &restaurant__analytics__v1__get_dashboard_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__ingest_order_events_request(void) { return &restaurant__analytics__v1__ingest_order_events_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__ingest_order_events_response(void) { return &restaurant__analytics__v1__ingest_order_events_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__list_product_performance_request(void) { return &restaurant__analytics__v1__list_product_performance_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__list_product_performance_response(void) { return &restaurant__analytics__v1__list_product_performance_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__product_performance(void) { return &restaurant__analytics__v1__product_performance__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__rebuild_reports_request(void) { return &restaurant__analytics__v1__rebuild_reports_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__rebuild_reports_response(void) { return &restaurant__analytics__v1__rebuild_reports_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__analytics__v1__top_product(void) { return &restaurant__analytics__v1__top_product__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__catalog__v1__batch_get_products_request(void) { return &restaurant__catalog__v1__batch_get_products_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__catalog__v1__batch_get_products_response(void) { return &restaurant__catalog__v1__batch_get_products_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__catalog__v1__category(void) { return &restaurant__catalog__v1__category__descriptor; }
@@ -127,4 +144,25 @@ static inline const ProtobufCMessageDescriptor *pbc_restaurant__catalog__v1__set
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__catalog__v1__update_product_request(void) { return &restaurant__catalog__v1__update_product_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__catalog__v1__watch_menu_request(void) { return &restaurant__catalog__v1__watch_menu_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__common__v1__date(void) { return &restaurant__common__v1__date__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__cancel_order_request(void) { return &restaurant__order__v1__cancel_order_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__create_order_request(void) { return &restaurant__order__v1__create_order_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__get_order_request(void) { return &restaurant__order__v1__get_order_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__list_orders_request(void) { return &restaurant__order__v1__list_orders_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__list_orders_response(void) { return &restaurant__order__v1__list_orders_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__order(void) { return &restaurant__order__v1__order__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__order_event(void) { return &restaurant__order__v1__order_event__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__order_item(void) { return &restaurant__order__v1__order_item__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__order_item_input(void) { return &restaurant__order__v1__order_item_input__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__update_order_status_request(void) { return &restaurant__order__v1__update_order_status_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__watch_orders_request(void) { return &restaurant__order__v1__watch_orders_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__batch_get_rating_summaries_request(void) { return &restaurant__rating__v1__batch_get_rating_summaries_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__batch_get_rating_summaries_response(void) { return &restaurant__rating__v1__batch_get_rating_summaries_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__delete_rating_request(void) { return &restaurant__rating__v1__delete_rating_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__get_rating_summary_request(void) { return &restaurant__rating__v1__get_rating_summary_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__list_ratings_request(void) { return &restaurant__rating__v1__list_ratings_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__list_ratings_response(void) { return &restaurant__rating__v1__list_ratings_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__rate_product_request(void) { return &restaurant__rating__v1__rate_product_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__rating(void) { return &restaurant__rating__v1__rating__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__rating_summary(void) { return &restaurant__rating__v1__rating_summary__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__rating_summary__histogram_entry(void) { return &restaurant__rating__v1__rating_summary__histogram_entry__descriptor; }
 #endif

@@ -1,0 +1,302 @@
+import HTTP2
+import NIOCore
+
+/// One call's client-side state on its connection's event loop: the
+/// response headers, messages and status as they arrive, and the request
+/// body's backpressure.
+final class ClientStream {
+    typealias Outcome = (status: RPCStatus, trailers: Metadata)
+
+    let id: Int32
+    unowned let connection: ClientConnectionHandler
+    private let maxReceiveMessageSize: Int
+    private var deframer: MessageDeframer?
+
+    private var initialMetadata: Metadata?
+    private var initialWaiters: [CheckedContinuation<Metadata, Error>] = []
+    private var responses = CircularBuffer<ByteBuffer>()
+    private var responseWaiter: CheckedContinuation<ByteBuffer?, Error>?
+    private var unconsumedBytes = 0
+    private(set) var outcome: Outcome?
+    private var outcomeObservers: [(Outcome) -> Void] = []
+    private var drainWaiter: CheckedContinuation<Void, Error>?
+    private var deadlineTimer: Scheduled<Void>?
+    /// The server refused the stream before processing it: the request may
+    /// be sent again, elsewhere.
+    private(set) var isRetryable = false
+    private var requestFinished = false
+
+    private static let highWaterMark = 256 * 1024
+
+    init(id: Int32, connection: ClientConnectionHandler, maxReceiveMessageSize: Int) {
+        self.id = id
+        self.connection = connection
+        self.maxReceiveMessageSize = maxReceiveMessageSize
+    }
+
+    private var session: HTTP2Session { connection.session }
+
+    func armDeadline(_ deadline: ContinuousClock.Instant) {
+        let remaining = deadline - ContinuousClock.now
+        deadlineTimer = connection.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(max(remaining.nanoseconds, 0))) { [weak self] in
+            guard let self, self.outcome == nil else { return }
+            self.cancel(RPCError(.deadlineExceeded, "the deadline expired before the server answered"))
+        }
+    }
+
+    // MARK: Receiving
+
+    func received(_ headers: HTTP2HeaderBlock) {
+        guard outcome == nil else { return }
+        switch headers.kind {
+        case .informational:
+            return
+        case .response where initialMetadata == nil:
+            let status = headers[":status"] ?? ""
+            if headers.endsStream || headers["grpc-status"] != nil {
+                // Trailers-only: the status without a body.
+                initialMetadata = Metadata()
+                resumeInitialWaiters()
+                if status != "200", headers["grpc-status"] == nil {
+                    complete(RPCStatus(Self.code(forHTTPStatus: status), "HTTP status \(status)"), Metadata())
+                } else {
+                    complete(Self.status(from: headers), Metadata(headerFields: headers.fields.map { ($0.name, $0.value) }))
+                }
+                return
+            }
+            guard status == "200" else {
+                cancel(RPCError(Self.code(forHTTPStatus: status), "the server answered HTTP status \(status)"))
+                return
+            }
+            guard let contentType = headers["content-type"], contentType.hasPrefix("application/grpc") else {
+                cancel(RPCError(.internal, "the server answered with content-type '\(headers["content-type"] ?? "")', not application/grpc"))
+                return
+            }
+            var encoding: CompressionAlgorithm?
+            if let name = headers["grpc-encoding"] {
+                guard let algorithm = CompressionAlgorithm(rawValue: name) else {
+                    cancel(RPCError(.internal, "the server compressed with unsupported grpc-encoding '\(name)'"))
+                    return
+                }
+                encoding = algorithm
+            }
+            deframer = MessageDeframer(encoding: encoding, maxMessageSize: maxReceiveMessageSize)
+            initialMetadata = Metadata(headerFields: headers.fields.map { ($0.name, $0.value) })
+            resumeInitialWaiters()
+        default:
+            // Trailers end the call.
+            complete(Self.status(from: headers), Metadata(headerFields: headers.fields.map { ($0.name, $0.value) }))
+        }
+    }
+
+    func received(_ data: ByteBuffer, endsStream: Bool) {
+        unconsumedBytes += data.readableBytes
+        guard outcome == nil, var deframer else {
+            returnUnconsumedBytes()
+            return
+        }
+        deframer.append(data)
+        do {
+            while let (message, _) = try deframer.next() { responses.append(message) }
+        } catch {
+            self.deframer = deframer
+            cancel(error)
+            return
+        }
+        self.deframer = deframer
+        if responses.count <= 1 { returnUnconsumedBytes() }
+        resumeResponseWaiter()
+        if endsStream {
+            // DATA with END_STREAM but no trailers: the status is missing.
+            complete(RPCStatus(.internal, "the server ended the stream without a grpc-status"), Metadata())
+        }
+    }
+
+    private func returnUnconsumedBytes() {
+        guard unconsumedBytes > 0 else { return }
+        session.consume(unconsumedBytes, on: id)
+        unconsumedBytes = 0
+        connection.scheduleFlush()
+    }
+
+    /// The HTTP/2 stream closed. Without a status yet, that is a reset or a
+    /// lost connection.
+    func closed(errorCode: HTTP2ErrorCode, connectionLost: String?) {
+        returnUnconsumedBytes()
+        guard outcome == nil else { return }
+        if let connectionLost {
+            complete(RPCStatus(.unavailable, connectionLost), Metadata())
+            return
+        }
+        if errorCode == .refusedStream && initialMetadata == nil {
+            isRetryable = true
+            complete(RPCStatus(.unavailable, "the server refused the stream before processing it"), Metadata())
+            return
+        }
+        let code: RPCStatus.Code = switch errorCode {
+        case .refusedStream: .unavailable
+        case .cancel: .cancelled
+        case .enhanceYourCalm: .resourceExhausted
+        case .inadequateSecurity: .permissionDenied
+        default: .internal
+        }
+        complete(RPCStatus(code, "the stream was reset by the server (\(errorCode))"), Metadata())
+    }
+
+    // MARK: Reading
+
+    func takeResponse() throws -> ByteBuffer?? {
+        if let message = responses.popFirst() {
+            if responses.isEmpty { returnUnconsumedBytes() }
+            return .some(message)
+        }
+        guard let outcome else { return nil }
+        if outcome.status.code == .ok { return .some(nil) }
+        throw RPCError(outcome.status.code, outcome.status.message, metadata: outcome.trailers)
+    }
+
+    func waitForResponse(_ continuation: CheckedContinuation<ByteBuffer?, Error>) {
+        do {
+            if let ready = try takeResponse() {
+                continuation.resume(returning: ready)
+            } else {
+                precondition(responseWaiter == nil, "concurrent reads of one response stream")
+                responseWaiter = continuation
+            }
+        } catch {
+            continuation.resume(throwing: error)
+        }
+    }
+
+    private func resumeResponseWaiter() {
+        guard let waiter = responseWaiter else { return }
+        do {
+            guard let ready = try takeResponse() else { return }
+            responseWaiter = nil
+            waiter.resume(returning: ready)
+        } catch {
+            responseWaiter = nil
+            waiter.resume(throwing: error)
+        }
+    }
+
+    func waitForInitialMetadata(_ continuation: CheckedContinuation<Metadata, Error>) {
+        if let initialMetadata {
+            continuation.resume(returning: initialMetadata)
+        } else if let outcome {
+            continuation.resume(throwing: RPCError(outcome.status.code == .ok ? .internal : outcome.status.code,
+                                                   outcome.status.message, metadata: outcome.trailers))
+        } else {
+            initialWaiters.append(continuation)
+        }
+    }
+
+    private func resumeInitialWaiters() {
+        for waiter in initialWaiters { waiter.resume(returning: initialMetadata ?? Metadata()) }
+        initialWaiters.removeAll()
+    }
+
+    /// Everything a unary call returns, once its status arrives.
+    typealias Completion = (initialMetadata: Metadata, messages: [ByteBuffer], outcome: Outcome)
+
+    func waitForCompletion(_ continuation: CheckedContinuation<Completion, Never>) {
+        whenComplete { [self] outcome in
+            continuation.resume(returning: (initialMetadata ?? Metadata(), Array(responses), outcome))
+        }
+    }
+
+    func waitForOutcome(_ continuation: CheckedContinuation<Outcome, Never>) {
+        whenComplete { continuation.resume(returning: $0) }
+    }
+
+    private func whenComplete(_ body: @escaping (Outcome) -> Void) {
+        if let outcome {
+            body(outcome)
+        } else {
+            outcomeObservers.append(body)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Queues a framed request; false when the writer should wait.
+    func write(_ framed: ByteBuffer) throws -> Bool {
+        if let outcome {
+            throw RPCError(outcome.status.code == .ok ? .cancelled : outcome.status.code,
+                           outcome.status.code == .ok ? "the call has already completed" : outcome.status.message)
+        }
+        precondition(!requestFinished, "write after the request stream was finished")
+        session.send(framed, on: id)
+        connection.scheduleFlush()
+        return session.bufferedBytes(on: id) < Self.highWaterMark
+    }
+
+    func finishRequests() {
+        guard !requestFinished, outcome == nil else { return }
+        requestFinished = true
+        session.finish(id, trailers: nil)
+        connection.scheduleFlush()
+    }
+
+    func waitForDrain(_ continuation: CheckedContinuation<Void, Error>) {
+        if let outcome, outcome.status.code != .ok {
+            continuation.resume(throwing: RPCError(outcome.status.code, outcome.status.message))
+        } else if session.bufferedBytes(on: id) < Self.highWaterMark || outcome != nil {
+            continuation.resume()
+        } else {
+            drainWaiter = continuation
+        }
+    }
+
+    func didDrain() {
+        drainWaiter?.resume()
+        drainWaiter = nil
+    }
+
+    // MARK: Completion
+
+    /// Ends the call locally with `error`, resetting the stream.
+    func cancel(_ error: RPCError) {
+        guard outcome == nil else { return }
+        session.reset(id, errorCode: .cancel)
+        connection.scheduleFlush()
+        complete(error.status, error.metadata)
+    }
+
+    private func complete(_ status: RPCStatus, _ trailers: Metadata) {
+        guard outcome == nil else { return }
+        outcome = (status, trailers)
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        resumeInitialWaiters()
+        resumeResponseWaiter()
+        if let drainWaiter {
+            self.drainWaiter = nil
+            if status.code == .ok { drainWaiter.resume() } else { drainWaiter.resume(throwing: RPCError(status.code, status.message)) }
+        }
+        let observers = outcomeObservers
+        outcomeObservers.removeAll()
+        for observer in observers { observer((status, trailers)) }
+    }
+
+    // MARK: Mapping
+
+    private static func status(from headers: HTTP2HeaderBlock) -> RPCStatus {
+        guard let value = headers["grpc-status"], let number = Int(value) else {
+            return RPCStatus(.unknown, "the server sent no valid grpc-status")
+        }
+        return RPCStatus(RPCStatus.Code(wireValue: number), headers["grpc-message"].map(PercentEncoding.decode) ?? "")
+    }
+
+    /// gRPC's mapping of HTTP statuses for responses without grpc-status.
+    private static func code(forHTTPStatus status: String) -> RPCStatus.Code {
+        switch status {
+        case "400": .internal
+        case "401": .unauthenticated
+        case "403": .permissionDenied
+        case "404": .unimplemented
+        case "429", "502", "503", "504": .unavailable
+        default: .unknown
+        }
+    }
+}

@@ -1,0 +1,263 @@
+import HTTP2
+import Logging
+import NIOCore
+import NIOPosix
+import Protobuf
+
+/// A client's connection to one service: several HTTP/2 connections to
+/// every address the target resolves to, calls spread round-robin, lost
+/// connections remade with backoff.
+///
+/// ```swift
+/// let channel = try RPCChannel(target: "localhost:50051")
+/// let catalog = CatalogServiceClient(channel: channel)
+/// let product = try await catalog.getProduct(.with { $0.id = 42 })
+/// ```
+public final class RPCChannel: Sendable {
+    public struct Configuration: Sendable {
+        /// HTTP/2 connections kept to each resolved address.
+        public var connectionsPerAddress: Int
+        /// How long a connection attempt may take.
+        public var connectTimeout: Duration
+        /// Waits between failed connection attempts.
+        public var backoff: ConnectionBackoff
+        /// The largest response message accepted.
+        public var maxReceiveMessageSize: Int
+        /// The largest request message sent.
+        public var maxSendMessageSize: Int
+        /// Local HTTP/2 settings (receive windows, header list size).
+        public var http2: HTTP2Settings
+        /// Ping idle connections to detect dead ones: interval and timeout.
+        public var keepalive: (interval: Duration, timeout: Duration)?
+        /// Run around every call, first to last.
+        public var interceptors: [any RPCClientInterceptor]
+        /// Attempts for a call the server refused before processing it
+        /// (REFUSED_STREAM, or above a GOAWAY's last stream id).
+        public var maxTransparentRetries: Int
+        /// The `user-agent` header.
+        public var userAgent: String
+
+        public init(connectionsPerAddress: Int = 2,
+                    connectTimeout: Duration = .seconds(20),
+                    backoff: ConnectionBackoff = ConnectionBackoff(),
+                    maxReceiveMessageSize: Int = 4 * 1024 * 1024,
+                    maxSendMessageSize: Int = 4 * 1024 * 1024,
+                    http2: HTTP2Settings = HTTP2Settings(maxConcurrentStreams: 100),
+                    keepalive: (interval: Duration, timeout: Duration)? = nil,
+                    interceptors: [any RPCClientInterceptor] = [],
+                    maxTransparentRetries: Int = 2,
+                    userAgent: String = "restaurant-rpc-swift/1.0") {
+            self.connectionsPerAddress = connectionsPerAddress
+            self.connectTimeout = connectTimeout
+            self.backoff = backoff
+            self.maxReceiveMessageSize = maxReceiveMessageSize
+            self.maxSendMessageSize = maxSendMessageSize
+            self.http2 = http2
+            self.keepalive = keepalive
+            self.interceptors = interceptors
+            self.maxTransparentRetries = maxTransparentRetries
+            self.userAgent = userAgent
+        }
+    }
+
+    public let configuration: Configuration
+    private let target: Target
+    private let balancer: LoadBalancer
+
+    /// A channel to `target` (`host:port`, `[::1]:port`, `dns:///host:port`).
+    /// Nothing connects until the first call.
+    public init(target: String, configuration: Configuration = Configuration(),
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        precondition(configuration.connectionsPerAddress >= 1, "connectionsPerAddress must be at least 1")
+        self.configuration = configuration
+        self.target = try Target(parsing: target)
+        self.balancer = LoadBalancer(target: self.target, configuration: configuration, group: group)
+    }
+
+    /// Closes every connection; calls in progress fail with UNAVAILABLE.
+    public func close() {
+        balancer.shutdown()
+    }
+
+    // MARK: Calls
+
+    /// Performs a unary call.
+    public func unary<Request, Response>(_ method: RPCMethod<Request, Response>, request: Request,
+                                         options: CallOptions = CallOptions()) async throws -> Response {
+        try await unaryCall(method, request: request, options: options).message
+    }
+
+    /// Performs a unary call, returning the response's metadata too.
+    public func unaryCall<Request, Response>(_ method: RPCMethod<Request, Response>, request: Request,
+                                             options: CallOptions = CallOptions()) async throws -> RPCUnaryResponse<Response> {
+        let framed = try frame(request, options: options)
+        var response: RPCUnaryResponse<Response>?
+        try await intercepted(method.path, kind: .unary, options: options) { context in
+            var attempt = 0
+            while true {
+                let call = try await open(method.path, context: context, options: options, message: framed, endStream: true)
+                let completion = try await call.completion()
+                let (status, trailers) = completion.outcome
+                guard status.code == .ok else {
+                    if attempt < configuration.maxTransparentRetries, await call.isRetryable() {
+                        attempt += 1
+                        continue
+                    }
+                    throw RPCError(status.code, status.message, metadata: trailers)
+                }
+                guard completion.messages.count == 1 else {
+                    throw RPCError(.internal, "the server sent \(completion.messages.count) response messages for a unary call")
+                }
+                response = RPCUnaryResponse(message: try decode(completion.messages[0], as: Response.self),
+                                            initialMetadata: completion.initialMetadata, trailingMetadata: trailers)
+                return
+            }
+        }
+        return response!
+    }
+
+    /// Starts a server-streaming call when iteration begins; it is cancelled
+    /// if iteration stops before the end.
+    public func serverStreaming<Request, Response>(_ method: RPCMethod<Request, Response>, request: Request,
+                                                   options: CallOptions = CallOptions()) -> RPCResponseStream<Response> {
+        let source = ResponseSource { [self] publish in
+            let framed = try frame(request, options: options)
+            try await intercepted(method.path, kind: .serverStreaming, options: options) { context in
+                var attempt = 0
+                var call = try await open(method.path, context: context, options: options, message: framed, endStream: true)
+                // Retry only while nothing was received: the server refused the stream unprocessed.
+                while attempt < configuration.maxTransparentRetries {
+                    do {
+                        _ = try await call.initialMetadata()
+                        break
+                    } catch {
+                        guard await call.isRetryable() else { break }
+                        attempt += 1
+                        call = try await open(method.path, context: context, options: options, message: framed, endStream: true)
+                    }
+                }
+                publish(call)
+                try await Self.finish(call)
+            }
+        }
+        return RPCResponseStream(source: source, limits: limits)
+    }
+
+    /// Performs a client-streaming call: `requests` writes the requests, then
+    /// the single response is returned.
+    public func clientStreaming<Request, Response>(_ method: RPCMethod<Request, Response>,
+                                                   options: CallOptions = CallOptions(),
+                                                   requests: (RPCRequestWriter<Request>) async throws -> Void) async throws -> Response {
+        var response: Response?
+        try await intercepted(method.path, kind: .clientStreaming, options: options) { context in
+            let call = try await open(method.path, context: context, options: options, message: nil, endStream: false)
+            do {
+                try await requests(RPCRequestWriter(call: call, compression: options.compression,
+                                                    maxMessageSize: configuration.maxSendMessageSize))
+            } catch {
+                call.cancel()
+                throw error
+            }
+            call.finishRequests()
+            let completion = try await call.completion()
+            let (status, trailers) = completion.outcome
+            guard status.code == .ok else { throw RPCError(status.code, status.message, metadata: trailers) }
+            guard completion.messages.count == 1 else {
+                throw RPCError(.internal, "the server sent \(completion.messages.count) response messages for a client-streaming call")
+            }
+            response = try decode(completion.messages[0], as: Response.self)
+        }
+        return response!
+    }
+
+    /// Performs a bidirectional-streaming call. `body` writes requests and
+    /// reads responses as it likes; the request side ends when `body`
+    /// returns (or earlier with ``RPCRequestWriter/finish()``), and the call
+    /// is cancelled if responses are still arriving then.
+    public func bidirectionalStreaming<Request, Response, Result: Sendable>(
+        _ method: RPCMethod<Request, Response>, options: CallOptions = CallOptions(),
+        _ body: (RPCRequestWriter<Request>, RPCResponseStream<Response>) async throws -> Result
+    ) async throws -> Result {
+        var result: Result?
+        try await intercepted(method.path, kind: .bidirectionalStreaming, options: options) { context in
+            let call = try await open(method.path, context: context, options: options, message: nil, endStream: false)
+            let writer = RPCRequestWriter<Request>(call: call, compression: options.compression,
+                                                   maxMessageSize: configuration.maxSendMessageSize)
+            let responses = RPCResponseStream<Response>(call: call, limits: limits)
+            do {
+                result = try await body(writer, responses)
+            } catch {
+                call.cancel()
+                throw error
+            }
+            call.finishRequests()
+            call.cancel()  // A no-op when the call already ended.
+            let (status, trailers) = await call.outcome()
+            if status.code != .ok, status.code != .cancelled {
+                throw RPCError(status.code, status.message, metadata: trailers)
+            }
+        }
+        return result!
+    }
+
+    // MARK: Internals
+
+    private var limits: DecodingLimits { DecodingLimits(maxMessageSize: configuration.maxReceiveMessageSize) }
+
+    private func frame<Message: ProtobufMessage>(_ message: Message, options: CallOptions) throws -> ByteBuffer {
+        try MessageFramer.frame(message, compression: options.compression,
+                                maxMessageSize: configuration.maxSendMessageSize, allocator: ByteBufferAllocator())
+    }
+
+    private func decode<Message: ProtobufMessage>(_ buffer: ByteBuffer, as type: Message.Type) throws -> Message {
+        do {
+            return try Message(buffer: buffer, limits: limits)
+        } catch {
+            throw RPCError(.internal, "failed to decode the response: \(error)")
+        }
+    }
+
+    /// Waits for the call to end; throws its status unless OK.
+    static func finish(_ call: ClientCall) async throws {
+        let (status, trailers) = await call.outcome()
+        guard status.code == .ok else { throw RPCError(status.code, status.message, metadata: trailers) }
+    }
+
+    private func intercepted(_ path: String, kind: RPCKind, options: CallOptions,
+                             _ call: (RPCClientCallContext) async throws -> Void) async throws {
+        let context = RPCClientCallContext(path: path, kind: kind, metadata: options.metadata,
+                                           deadline: options.effectiveDeadline(now: .now))
+        try await configuration.interceptors.run(context: context, call: call)
+    }
+
+    private func open(_ path: String, context: RPCClientCallContext, options: CallOptions,
+                      message: ByteBuffer?, endStream: Bool) async throws -> ClientCall {
+        if let deadline = context.deadline, deadline <= .now {
+            throw RPCError(.deadlineExceeded, "the deadline expired before the call to \(path) started")
+        }
+        let connection = try await balancer.pick(waitForReady: options.waitForReady, deadline: context.deadline)
+        return try await ClientCall.open(on: connection, headers: headers(path, context: context, options: options),
+                                         message: message, endStream: endStream, deadline: context.deadline)
+    }
+
+    private func headers(_ path: String, context: RPCClientCallContext, options: CallOptions) -> [HTTP2Header] {
+        var headers = [
+            HTTP2Header(":method", "POST"),
+            HTTP2Header(":scheme", "http"),
+            HTTP2Header(":path", path),
+            HTTP2Header(":authority", target.authority),
+            HTTP2Header("content-type", "application/grpc"),
+            HTTP2Header("te", "trailers"),
+            HTTP2Header("user-agent", configuration.userAgent),
+            HTTP2Header("grpc-accept-encoding", CompressionAlgorithm.acceptEncodingHeader),
+        ]
+        if options.compression == .gzip { headers.append(HTTP2Header("grpc-encoding", "gzip")) }
+        if let deadline = context.deadline {
+            headers.append(HTTP2Header("grpc-timeout", GRPCTimeout.encode(deadline - .now)))
+        }
+        for (name, value) in context.metadata.headerFields {
+            headers.append(HTTP2Header(name, value, isSensitive: name == "authorization"))
+        }
+        return headers
+    }
+}

@@ -1,0 +1,33 @@
+import Protobuf
+
+/// The four shapes of a gRPC call.
+public enum RPCKind: Sendable, Hashable {
+    case unary
+    case serverStreaming
+    case clientStreaming
+    case bidirectionalStreaming
+
+    /// Whether the client sends a stream of requests.
+    public var isClientStreaming: Bool { self == .clientStreaming || self == .bidirectionalStreaming }
+    /// Whether the server answers with a stream of responses.
+    public var isServerStreaming: Bool { self == .serverStreaming || self == .bidirectionalStreaming }
+}
+
+/// Describes one method: its path, shape and message types. Generated code
+/// declares one per RPC (`CatalogService.Method.getProduct`).
+public struct RPCMethod<Request: ProtobufMessage, Response: ProtobufMessage>: Sendable, Hashable {
+    /// The fully qualified service name, `restaurant.catalog.v1.CatalogService`.
+    public let service: String
+    /// The method name, `GetProduct`.
+    public let name: String
+    public let kind: RPCKind
+
+    public init(service: String, name: String, kind: RPCKind) {
+        self.service = service
+        self.name = name
+        self.kind = kind
+    }
+
+    /// The HTTP/2 `:path`, `/restaurant.catalog.v1.CatalogService/GetProduct`.
+    public var path: String { "/\(service)/\(name)" }
+}

@@ -1,0 +1,37 @@
+import Logging
+
+/// Logs one line per call at info level: method, status, duration, peer.
+public struct AccessLogInterceptor: RPCServerInterceptor {
+    private let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
+        let start = ContinuousClock.now
+        var code = RPCStatus.Code.ok
+        defer {
+            let elapsed = ContinuousClock.now - start
+            logger.info("rpc", metadata: [
+                "method": "\(context.path)",
+                "status": "\(code.name)",
+                "duration_ms": "\(Self.milliseconds(elapsed))",
+                "peer": "\(context.peer)",
+            ])
+        }
+        do {
+            try await next()
+        } catch {
+            code = RPCStatus(error: error).code
+            throw error
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+}

@@ -1,0 +1,316 @@
+import HTTP2
+import NIOCore
+
+/// One call's server-side state: request assembly, the handler task,
+/// response sending and the final status. Confined to the connection's
+/// event loop.
+final class ServerStream {
+    let id: Int32
+    unowned let connection: ServerConnectionHandler
+    let route: ServerRouter.Route
+    let context: RPCServerContext
+    let clientAcceptsGzip: Bool
+    private var deframer: MessageDeframer
+
+    // Requests.
+    private var requests = CircularBuffer<ServerCallHandle.RawMessage>()
+    private var requestsEnded = false
+    private var requestWaiter: CheckedContinuation<ServerCallHandle.RawMessage?, Error>?
+    /// Received bytes not yet returned to flow control because the handler
+    /// has not read the messages they carried.
+    private var unconsumedBytes = 0
+
+    // Responses.
+    private var headersSent = false
+    private(set) var statusSent = false
+    private var drainWaiter: CheckedContinuation<Void, Error>?
+
+    // Lifecycle.
+    private(set) var isClosed = false
+    private var handlerRunning = false
+    private var task: Task<Void, Never>?
+    /// Why waiting operations fail once the call is over.
+    private var terminalError: RPCError?
+    private var deadlineTimer: Scheduled<Void>?
+
+    /// Buffered response bytes beyond which writers wait for the client.
+    private static let highWaterMark = 256 * 1024
+
+    init(id: Int32, connection: ServerConnectionHandler, route: ServerRouter.Route,
+         context: RPCServerContext, requestEncoding: CompressionAlgorithm?, clientAcceptsGzip: Bool,
+         maxReceiveMessageSize: Int) {
+        self.id = id
+        self.connection = connection
+        self.route = route
+        self.context = context
+        self.clientAcceptsGzip = clientAcceptsGzip
+        self.deframer = MessageDeframer(encoding: requestEncoding, maxMessageSize: maxReceiveMessageSize)
+    }
+
+    private var session: HTTP2Session { connection.session }
+
+    // MARK: Start
+
+    /// Arms the deadline and, for streaming requests, starts the handler at once.
+    func start() {
+        if let deadline = context.deadline {
+            let remaining = deadline - ContinuousClock.now
+            let eventLoop = connection.eventLoop
+            deadlineTimer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(max(remaining.nanoseconds, 0))) { [weak self] in
+                self?.deadlineExpired()
+            }
+        }
+        if route.handler.kind.isClientStreaming { startHandler(singleRequest: nil) }
+    }
+
+    private func startHandler(singleRequest: ServerCallHandle.RawMessage?) {
+        guard !statusSent, !isClosed else { return }
+        handlerRunning = true
+        connection.handlerStarted()
+        let handle = ServerCallHandle(
+            stream: NIOLoopBound(self, eventLoop: connection.eventLoop),
+            context: context,
+            singleRequest: singleRequest,
+            limits: connection.decodingLimits,
+            maxSendMessageSize: connection.configuration.maxSendMessageSize,
+            clientAcceptsGzip: clientAcceptsGzip)
+        let run = route.handler.run
+        let interceptors = connection.interceptors
+        let context = context
+        task = Task(executorPreference: connection.taskExecutor) {
+            let outcome: Result<Void, any Error>
+            do {
+                try await RPCDeadline.$current.withValue(context.deadline) {
+                    try await interceptors.run(context: context) { try await run(handle) }
+                }
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            if handle.stream.eventLoop.inEventLoop {
+                handle.stream.value.handlerFinished(outcome)
+            } else {
+                handle.stream.eventLoop.execute { handle.stream.value.handlerFinished(outcome) }
+            }
+        }
+    }
+
+    private func handlerFinished(_ outcome: Result<Void, any Error>) {
+        handlerRunning = false
+        task = nil
+        connection.handlerFinished()
+        guard !statusSent, !isClosed else { return }
+        switch outcome {
+        case .success:
+            sendStatus(.ok, metadata: context.trailingMetadata)
+        case let .failure(error):
+            let status = RPCStatus(error: error)
+            if status.code == .internal, !(error is RPCError) {
+                context.logger.error("handler failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            var metadata = context.trailingMetadata
+            if let error = error as? RPCError { metadata.merge(error.metadata) }
+            sendStatus(status, metadata: metadata)
+        }
+    }
+
+    // MARK: Requests
+
+    func receive(_ data: ByteBuffer, endsStream: Bool) {
+        unconsumedBytes += data.readableBytes
+        guard !statusSent else {
+            // The call is over; keep the connection's window open.
+            returnUnconsumedBytes()
+            return
+        }
+        if data.readableBytes > 0 {
+            deframer.append(data)
+            do {
+                while let message = try deframer.next() { requests.append(message) }
+            } catch {
+                fail(error)
+                return
+            }
+        }
+        if endsStream {
+            if deframer.hasPartialMessage {
+                fail(RPCError(.internal, "the request stream ended inside a message (truncated message)"))
+                return
+            }
+            requestsEnded = true
+        }
+        if route.handler.kind.isClientStreaming {
+            // Keep reading while the handler keeps up; otherwise let flow
+            // control hold the client back until it reads.
+            if requests.count <= 1 { returnUnconsumedBytes() }
+            resumeRequestWaiter()
+        } else {
+            returnUnconsumedBytes()
+            if requests.count > 1 {
+                fail(RPCError(.internal, "received more than one request message for a \(route.handler.kind) call"))
+            } else if requestsEnded {
+                guard let request = requests.popFirst() else {
+                    fail(RPCError(.internal, "the request stream ended without a request message"))
+                    return
+                }
+                startHandler(singleRequest: request)
+            }
+        }
+    }
+
+    private func returnUnconsumedBytes() {
+        guard unconsumedBytes > 0 else { return }
+        session.consume(unconsumedBytes, on: id)
+        unconsumedBytes = 0
+        connection.scheduleFlush()
+    }
+
+    /// The next request if one is ready (or the end, as `.some(nil)`); nil
+    /// when the caller must wait.
+    func takeRequest() throws -> ServerCallHandle.RawMessage?? {
+        if let request = requests.popFirst() {
+            if requests.isEmpty { returnUnconsumedBytes() }
+            return .some(request)
+        }
+        if let terminalError { throw terminalError }
+        if requestsEnded { return .some(nil) }
+        return nil
+    }
+
+    func waitForRequest(_ continuation: CheckedContinuation<ServerCallHandle.RawMessage?, Error>) {
+        do {
+            if let ready = try takeRequest() {
+                continuation.resume(returning: ready)
+            } else {
+                precondition(requestWaiter == nil, "concurrent reads of one request stream")
+                requestWaiter = continuation
+            }
+        } catch {
+            continuation.resume(throwing: error)
+        }
+    }
+
+    private func resumeRequestWaiter() {
+        guard let waiter = requestWaiter else { return }
+        do {
+            guard let ready = try takeRequest() else { return }
+            requestWaiter = nil
+            waiter.resume(returning: ready)
+        } catch {
+            requestWaiter = nil
+            waiter.resume(throwing: error)
+        }
+    }
+
+    // MARK: Responses
+
+    /// Queues a framed response; false when the writer should wait for the
+    /// client to read before sending more.
+    func write(_ framed: ByteBuffer, compressed: Bool) throws -> Bool {
+        if let terminalError { throw terminalError }
+        guard !statusSent, !isClosed else { throw RPCError(.cancelled, "the call has already completed") }
+        if !headersSent {
+            try sendHeaders(compressed: compressed || context.compressResponses)
+        }
+        session.send(framed, on: id)
+        connection.scheduleFlush()
+        return session.bufferedBytes(on: id) < Self.highWaterMark
+    }
+
+    func waitForDrain(_ continuation: CheckedContinuation<Void, Error>) {
+        if let terminalError {
+            continuation.resume(throwing: terminalError)
+        } else if session.bufferedBytes(on: id) < Self.highWaterMark {
+            continuation.resume()
+        } else {
+            precondition(drainWaiter == nil, "concurrent writes to one response stream")
+            drainWaiter = continuation
+        }
+    }
+
+    func didDrain() {
+        drainWaiter?.resume()
+        drainWaiter = nil
+    }
+
+    private func sendHeaders(compressed: Bool) throws {
+        headersSent = true
+        var headers = connection.baseResponseHeaders
+        if compressed { headers.append(HTTP2Header("grpc-encoding", "gzip")) }
+        for (name, value) in context.initialMetadata.headerFields { headers.append(HTTP2Header(name, value)) }
+        do {
+            try session.submitResponse(on: id, headers: headers, endStream: false)
+        } catch {
+            throw RPCError(.internal, "failed to send response headers: \(error)")
+        }
+    }
+
+    // MARK: Completion
+
+    /// Ends the call with `error`'s status now, cancelling the handler.
+    private func fail(_ error: RPCError) {
+        returnUnconsumedBytes()
+        sendStatus(error.status, metadata: error.metadata)
+        cancel(with: error)
+    }
+
+    private func deadlineExpired() {
+        deadlineTimer = nil
+        guard !statusSent, !isClosed else { return }
+        fail(RPCError(.deadlineExceeded, "the deadline of \(context.path) expired"))
+    }
+
+    /// Sends the status: as trailers after a response, or as a trailers-only
+    /// response when nothing was sent yet.
+    func sendStatus(_ status: RPCStatus, metadata: Metadata) {
+        guard !statusSent, !isClosed else { return }
+        statusSent = true
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        var fields = [HTTP2Header("grpc-status", String(status.code.rawValue))]
+        if !status.message.isEmpty {
+            fields.append(HTTP2Header("grpc-message", PercentEncoding.encode(status.message)))
+        }
+        for (name, value) in metadata.headerFields { fields.append(HTTP2Header(name, value)) }
+        if headersSent {
+            session.finish(id, trailers: fields)
+        } else {
+            var headers = connection.baseResponseHeaders
+            for (name, value) in context.initialMetadata.headerFields { headers.append(HTTP2Header(name, value)) }
+            do {
+                try session.submitResponse(on: id, headers: headers + fields, endStream: true)
+            } catch {
+                session.reset(id, errorCode: .internalError)
+            }
+        }
+        connection.scheduleFlush()
+    }
+
+    /// The HTTP/2 stream closed: by reset, or after both sides finished.
+    func closed(errorCode: HTTP2ErrorCode) {
+        isClosed = true
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        // Bytes of a closed stream still count against the connection window.
+        returnUnconsumedBytes()
+        if handlerRunning {
+            cancel(with: statusSent
+                   ? RPCError(.cancelled, "the call has already completed")
+                   : RPCError(.cancelled, "the client cancelled the call"))
+        }
+    }
+
+    /// Fails anything waiting and cancels the handler task.
+    func cancel(with error: RPCError) {
+        terminalError = terminalError ?? error
+        task?.cancel()
+        cancelWaiters(error)
+    }
+
+    func cancelWaiters(_ error: RPCError) {
+        requestWaiter?.resume(throwing: terminalError ?? error)
+        requestWaiter = nil
+        drainWaiter?.resume(throwing: terminalError ?? error)
+        drainWaiter = nil
+    }
+}

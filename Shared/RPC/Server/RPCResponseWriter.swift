@@ -1,0 +1,20 @@
+import NIOCore
+import Protobuf
+
+/// Sends the responses of a server- or bidirectional-streaming call.
+/// `write` waits while the client's flow-control window is full, so a slow
+/// reader slows the handler instead of growing a buffer.
+public struct RPCResponseWriter<Message: ProtobufMessage>: Sendable {
+    let call: ServerCallHandle
+
+    /// Sends one message. `compress` overrides the context's
+    /// `compressResponses` for this message.
+    public func write(_ message: Message, compress: Bool? = nil) async throws {
+        try await call.send(message, compress: compress)
+    }
+
+    /// Sends each message in order.
+    public func write(contentsOf messages: some Sequence<Message>) async throws {
+        for message in messages { try await write(message) }
+    }
+}
