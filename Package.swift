@@ -60,6 +60,10 @@ let package = Package(
         .target(name: "GRPCProtos", dependencies: ["Protobuf", "RestaurantProtosC", "RPC"],
                 path: "Shared/GRPCProtos"),
 
+        // grpc.health.v1 and grpc.reflection, ready for any server to mount.
+        .target(name: "GRPCServices", dependencies: ["GRPCProtos", "RPC", "Protobuf", "WellKnownTypes"],
+                path: "Shared/GRPCServices"),
+
         // The generated client library users import.
         .target(name: "RestaurantAPI", dependencies: ["Protobuf", "RestaurantProtosC", "RPC", "WellKnownTypes"],
                 path: "Shared/RestaurantAPI"),
@@ -69,6 +73,17 @@ let package = Package(
             "Protobuf", "RestaurantProtosC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tools/rpcgen"),
+
+        .target(name: "InteropTesting", dependencies: ["GRPCProtos", "RPC"], path: "Tools/interop/InteropTesting"),
+        .executableTarget(name: "interop-server", dependencies: [
+            "InteropTesting", "GRPCProtos", "GRPCServices", "RPC",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tools/interop/InteropServer"),
+        .executableTarget(name: "interop-client", dependencies: [
+            "InteropTesting", "RPC",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Tools/interop/InteropClient"),
 
         .testTarget(name: "ProtobufTests", dependencies: ["Protobuf", "WellKnownTypes"], path: "Tests/ProtobufTests"),
     ],

@@ -10,7 +10,8 @@ import Foundation
 /// number, as protoc-c emits them).
 public struct MessageReader: ~Copyable {
     @usableFromInline let message: UnsafeRawPointer
-    @usableFromInline let fields: UnsafePointer<ProtobufCFieldDescriptor>
+    /// NULL for messages without fields, which never ask for one.
+    @usableFromInline let fields: UnsafePointer<ProtobufCFieldDescriptor>?
 
     init(message: UnsafeRawPointer) {
         self.message = message
@@ -19,7 +20,7 @@ public struct MessageReader: ~Copyable {
     }
 
     @inlinable
-    func field(_ index: Int) -> UnsafePointer<ProtobufCFieldDescriptor> { fields + index }
+    func field(_ index: Int) -> UnsafePointer<ProtobufCFieldDescriptor> { fields.unsafelyUnwrapped + index }
 
     /// Whether the field at `index` is set: a oneof member that is the active
     /// case, a proto2 field with its `has_` flag or a non-null pointer.

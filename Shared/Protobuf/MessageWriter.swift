@@ -10,7 +10,8 @@ import Foundation
 /// the descriptor, as with ``MessageReader``.
 public struct MessageWriter: ~Copyable {
     let message: UnsafeMutableRawPointer
-    let fields: UnsafePointer<ProtobufCFieldDescriptor>
+    /// NULL for messages without fields, which never ask for one.
+    let fields: UnsafePointer<ProtobufCFieldDescriptor>?
     let descriptor: UnsafePointer<ProtobufCMessageDescriptor>
     unowned let arena: Arena
 
@@ -24,7 +25,7 @@ public struct MessageWriter: ~Copyable {
         self.arena = arena
     }
 
-    private func field(_ index: Int) -> UnsafePointer<ProtobufCFieldDescriptor> { fields + index }
+    private func field(_ index: Int) -> UnsafePointer<ProtobufCFieldDescriptor> { fields.unsafelyUnwrapped + index }
 
     /// Records that the field is present: its oneof case or its `has_` flag.
     private func markPresent(_ field: UnsafePointer<ProtobufCFieldDescriptor>) {

@@ -155,8 +155,7 @@ public final class RPCChannel: Sendable {
                 try await requests(RPCRequestWriter(call: call, compression: options.compression,
                                                     maxMessageSize: configuration.maxSendMessageSize))
             } catch {
-                call.cancel()
-                throw error
+                throw Self.abandon(call, after: error)
             }
             call.finishRequests()
             let completion = try await call.completion()
@@ -187,8 +186,7 @@ public final class RPCChannel: Sendable {
             do {
                 result = try await body(writer, responses)
             } catch {
-                call.cancel()
-                throw error
+                throw Self.abandon(call, after: error)
             }
             call.finishRequests()
             call.cancel()  // A no-op when the call already ended.
@@ -215,6 +213,13 @@ public final class RPCChannel: Sendable {
         } catch {
             throw RPCError(.internal, "failed to decode the response: \(error)")
         }
+    }
+
+    /// Cancels a call whose body failed. Cancellation of the calling task is
+    /// reported as the call's CANCELLED status.
+    private static func abandon(_ call: ClientCall, after error: any Error) -> any Error {
+        call.cancel()
+        return error is CancellationError ? RPCError(.cancelled, "the call was cancelled by the client") : error
     }
 
     /// Waits for the call to end; throws its status unless OK.

@@ -59,7 +59,7 @@ struct ServerCallHandle: Sendable {
         let compressed = (compress ?? context.compressResponses) && clientAcceptsGzip
         let framed = try MessageFramer.frame(message, compression: compressed ? .gzip : .identity,
                                              maxMessageSize: maxSendMessageSize, allocator: ByteBufferAllocator())
-        if eventLoop.inEventLoop, try stream.value.write(framed, compressed: compressed) {
+        if eventLoop.inEventLoop, try stream.value.write(framed) {
             return
         }
         let stream = self.stream
@@ -67,7 +67,7 @@ struct ServerCallHandle: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                 let write: @Sendable () -> Void = {
                     do {
-                        if try stream.value.write(framed, compressed: compressed) {
+                        if try stream.value.write(framed) {
                             continuation.resume()
                         } else {
                             stream.value.waitForDrain(continuation)

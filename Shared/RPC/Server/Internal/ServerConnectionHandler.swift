@@ -306,6 +306,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     }
 
     func session(_ session: HTTP2Session, didReceiveReset id: Int32, errorCode: HTTP2ErrorCode) {
+        guard phase != .closing else { return }
         guard resets.take() else {
             logger.warning("too many stream resets; closing the connection (rapid reset defence)", metadata: ["peer": "\(peer)"])
             session.submitGoAway(errorCode: .enhanceYourCalm, debugData: "too many stream resets")

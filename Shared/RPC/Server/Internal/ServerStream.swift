@@ -206,11 +206,11 @@ final class ServerStream {
 
     /// Queues a framed response; false when the writer should wait for the
     /// client to read before sending more.
-    func write(_ framed: ByteBuffer, compressed: Bool) throws -> Bool {
+    func write(_ framed: ByteBuffer) throws -> Bool {
         if let terminalError { throw terminalError }
         guard !statusSent, !isClosed else { throw RPCError(.cancelled, "the call has already completed") }
         if !headersSent {
-            try sendHeaders(compressed: compressed || context.compressResponses)
+            try sendHeaders()
         }
         session.send(framed, on: id)
         connection.scheduleFlush()
@@ -233,10 +233,12 @@ final class ServerStream {
         drainWaiter = nil
     }
 
-    private func sendHeaders(compressed: Bool) throws {
+    private func sendHeaders() throws {
         headersSent = true
         var headers = connection.baseResponseHeaders
-        if compressed { headers.append(HTTP2Header("grpc-encoding", "gzip")) }
+        // Each message's flag says whether it is compressed; advertising gzip
+        // whenever the client accepts it lets any later message use it.
+        if clientAcceptsGzip { headers.append(HTTP2Header("grpc-encoding", "gzip")) }
         for (name, value) in context.initialMetadata.headerFields { headers.append(HTTP2Header(name, value)) }
         do {
             try session.submitResponse(on: id, headers: headers, endStream: false)
