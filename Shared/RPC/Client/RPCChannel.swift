@@ -79,7 +79,7 @@ public final class RPCChannel: Sendable {
         balancer.shutdown()
     }
 
-    // MARK: Calls
+    // MARK: Typed calls
 
     /// Performs a unary call.
     public func unary<Request, Response>(_ method: RPCMethod<Request, Response>, request: Request,
@@ -90,57 +90,14 @@ public final class RPCChannel: Sendable {
     /// Performs a unary call, returning the response's metadata too.
     public func unaryCall<Request, Response>(_ method: RPCMethod<Request, Response>, request: Request,
                                              options: CallOptions = CallOptions()) async throws -> RPCUnaryResponse<Response> {
-        let framed = try frame(request, options: options)
-        var response: RPCUnaryResponse<Response>?
-        try await intercepted(method.path, kind: .unary, options: options) { context in
-            var attempt = 0
-            while true {
-                let call = try await open(method.path, context: context, options: options, message: framed, endStream: true)
-                let completion = try await call.completion()
-                let (status, trailers) = completion.outcome
-                guard status.code == .ok else {
-                    if attempt < configuration.maxTransparentRetries, await call.isRetryable() {
-                        attempt += 1
-                        continue
-                    }
-                    throw RPCError(status.code, status.message, metadata: trailers)
-                }
-                guard completion.messages.count == 1 else {
-                    throw RPCError(.internal, "the server sent \(completion.messages.count) response messages for a unary call")
-                }
-                response = RPCUnaryResponse(message: try decode(completion.messages[0], as: Response.self),
-                                            initialMetadata: completion.initialMetadata, trailingMetadata: trailers)
-                return
-            }
-        }
-        return response!
+        try await performUnary(method.path, request: request, codec: codec(options), options: options)
     }
 
     /// Starts a server-streaming call when iteration begins; it is cancelled
     /// if iteration stops before the end.
     public func serverStreaming<Request, Response>(_ method: RPCMethod<Request, Response>, request: Request,
                                                    options: CallOptions = CallOptions()) -> RPCResponseStream<Response> {
-        let source = ResponseSource { [self] publish in
-            let framed = try frame(request, options: options)
-            try await intercepted(method.path, kind: .serverStreaming, options: options) { context in
-                var attempt = 0
-                var call = try await open(method.path, context: context, options: options, message: framed, endStream: true)
-                // Retry only while nothing was received: the server refused the stream unprocessed.
-                while attempt < configuration.maxTransparentRetries {
-                    do {
-                        _ = try await call.initialMetadata()
-                        break
-                    } catch {
-                        guard await call.isRetryable() else { break }
-                        attempt += 1
-                        call = try await open(method.path, context: context, options: options, message: framed, endStream: true)
-                    }
-                }
-                publish(call)
-                try await Self.finish(call)
-            }
-        }
-        return RPCResponseStream(source: source, limits: limits)
+        performServerStreaming(method.path, request: request, codec: codec(options), options: options)
     }
 
     /// Performs a client-streaming call: `requests` writes the requests, then
@@ -148,25 +105,7 @@ public final class RPCChannel: Sendable {
     public func clientStreaming<Request, Response>(_ method: RPCMethod<Request, Response>,
                                                    options: CallOptions = CallOptions(),
                                                    requests: (RPCRequestWriter<Request>) async throws -> Void) async throws -> Response {
-        var response: Response?
-        try await intercepted(method.path, kind: .clientStreaming, options: options) { context in
-            let call = try await open(method.path, context: context, options: options, message: nil, endStream: false)
-            do {
-                try await requests(RPCRequestWriter(call: call, compression: options.compression,
-                                                    maxMessageSize: configuration.maxSendMessageSize))
-            } catch {
-                throw Self.abandon(call, after: error)
-            }
-            call.finishRequests()
-            let completion = try await call.completion()
-            let (status, trailers) = completion.outcome
-            guard status.code == .ok else { throw RPCError(status.code, status.message, metadata: trailers) }
-            guard completion.messages.count == 1 else {
-                throw RPCError(.internal, "the server sent \(completion.messages.count) response messages for a client-streaming call")
-            }
-            response = try decode(completion.messages[0], as: Response.self)
-        }
-        return response!
+        try await performClientStreaming(method.path, codec: codec(options), options: options, requests: requests).message
     }
 
     /// Performs a bidirectional-streaming call. `body` writes requests and
@@ -177,12 +116,112 @@ public final class RPCChannel: Sendable {
         _ method: RPCMethod<Request, Response>, options: CallOptions = CallOptions(),
         _ body: (RPCRequestWriter<Request>, RPCResponseStream<Response>) async throws -> Result
     ) async throws -> Result {
+        try await performBidirectionalStreaming(method.path, codec: codec(options), options: options, body)
+    }
+
+    // MARK: Calls on encoded messages
+
+    /// A unary call whose messages are already encoded: for dynamic clients
+    /// that know a method only by its path and descriptors.
+    public func unaryCall(path: String, request: ByteBuffer,
+                          options: CallOptions = CallOptions()) async throws -> RPCUnaryResponse<ByteBuffer> {
+        try await performUnary(path, request: request, codec: rawCodec(options), options: options)
+    }
+
+    /// A server-streaming call on encoded messages.
+    public func serverStreaming(path: String, request: ByteBuffer,
+                                options: CallOptions = CallOptions()) -> RPCResponseStream<ByteBuffer> {
+        performServerStreaming(path, request: request, codec: rawCodec(options), options: options)
+    }
+
+    /// A client-streaming call on encoded messages.
+    public func clientStreaming(path: String, options: CallOptions = CallOptions(),
+                                requests: (RPCRequestWriter<ByteBuffer>) async throws -> Void) async throws -> RPCUnaryResponse<ByteBuffer> {
+        try await performClientStreaming(path, codec: rawCodec(options), options: options, requests: requests)
+    }
+
+    /// A bidirectional-streaming call on encoded messages.
+    public func bidirectionalStreaming<Result: Sendable>(
+        path: String, options: CallOptions = CallOptions(),
+        _ body: (RPCRequestWriter<ByteBuffer>, RPCResponseStream<ByteBuffer>) async throws -> Result
+    ) async throws -> Result {
+        try await performBidirectionalStreaming(path, codec: rawCodec(options), options: options, body)
+    }
+
+    // MARK: Call shapes
+
+    private func performUnary<Request: Sendable, Response: Sendable>(_ path: String, request: Request, codec: MessageCodec<Request, Response>,
+                                                 options: CallOptions) async throws -> RPCUnaryResponse<Response> {
+        let framed = try codec.encode(request)
+        var response: RPCUnaryResponse<Response>?
+        try await intercepted(path, kind: .unary, options: options) { context in
+            var attempt = 0
+            while true {
+                let call = try await open(path, context: context, options: options, message: framed, endStream: true)
+                let completion = try await call.completion()
+                if completion.outcome.status.code != .ok, attempt < configuration.maxTransparentRetries, await call.isRetryable() {
+                    attempt += 1
+                    continue
+                }
+                response = try Self.singleResponse(completion, codec: codec)
+                return
+            }
+        }
+        return response!
+    }
+
+    private func performServerStreaming<Request: Sendable, Response: Sendable>(_ path: String, request: Request, codec: MessageCodec<Request, Response>,
+                                                           options: CallOptions) -> RPCResponseStream<Response> {
+        let source = ResponseSource { [self] publish in
+            let framed = try codec.encode(request)
+            try await intercepted(path, kind: .serverStreaming, options: options) { context in
+                var attempt = 0
+                var call = try await open(path, context: context, options: options, message: framed, endStream: true)
+                // Retry only while nothing was received: the server refused the stream unprocessed.
+                while attempt < configuration.maxTransparentRetries {
+                    do {
+                        _ = try await call.initialMetadata()
+                        break
+                    } catch {
+                        guard await call.isRetryable() else { break }
+                        attempt += 1
+                        call = try await open(path, context: context, options: options, message: framed, endStream: true)
+                    }
+                }
+                publish(call)
+                try await Self.finish(call)
+            }
+        }
+        return RPCResponseStream(source: source, decode: codec.decode)
+    }
+
+    private func performClientStreaming<Request: Sendable, Response: Sendable>(
+        _ path: String, codec: MessageCodec<Request, Response>, options: CallOptions,
+        requests: (RPCRequestWriter<Request>) async throws -> Void
+    ) async throws -> RPCUnaryResponse<Response> {
+        var response: RPCUnaryResponse<Response>?
+        try await intercepted(path, kind: .clientStreaming, options: options) { context in
+            let call = try await open(path, context: context, options: options, message: nil, endStream: false)
+            do {
+                try await requests(RPCRequestWriter(call: call, encode: codec.encode))
+            } catch {
+                throw Self.abandon(call, after: error)
+            }
+            call.finishRequests()
+            response = try Self.singleResponse(try await call.completion(), codec: codec)
+        }
+        return response!
+    }
+
+    private func performBidirectionalStreaming<Request: Sendable, Response: Sendable, Result: Sendable>(
+        _ path: String, codec: MessageCodec<Request, Response>, options: CallOptions,
+        _ body: (RPCRequestWriter<Request>, RPCResponseStream<Response>) async throws -> Result
+    ) async throws -> Result {
         var result: Result?
-        try await intercepted(method.path, kind: .bidirectionalStreaming, options: options) { context in
-            let call = try await open(method.path, context: context, options: options, message: nil, endStream: false)
-            let writer = RPCRequestWriter<Request>(call: call, compression: options.compression,
-                                                   maxMessageSize: configuration.maxSendMessageSize)
-            let responses = RPCResponseStream<Response>(call: call, limits: limits)
+        try await intercepted(path, kind: .bidirectionalStreaming, options: options) { context in
+            let call = try await open(path, context: context, options: options, message: nil, endStream: false)
+            let writer = RPCRequestWriter(call: call, encode: codec.encode)
+            let responses = RPCResponseStream(source: ResponseSource(call: call), decode: codec.decode)
             do {
                 result = try await body(writer, responses)
             } catch {
@@ -198,21 +237,27 @@ public final class RPCChannel: Sendable {
         return result!
     }
 
-    // MARK: Internals
-
-    private var limits: DecodingLimits { DecodingLimits(maxMessageSize: configuration.maxReceiveMessageSize) }
-
-    private func frame<Message: ProtobufMessage>(_ message: Message, options: CallOptions) throws -> ByteBuffer {
-        try MessageFramer.frame(message, compression: options.compression,
-                                maxMessageSize: configuration.maxSendMessageSize, allocator: ByteBufferAllocator())
+    /// The one response of a unary or client-streaming call, or its error.
+    private static func singleResponse<Request, Response: Sendable>(_ completion: ClientStream.Completion,
+                                                          codec: MessageCodec<Request, Response>) throws -> RPCUnaryResponse<Response> {
+        let (status, trailers) = completion.outcome
+        guard status.code == .ok else { throw RPCError(status.code, status.message, metadata: trailers) }
+        guard completion.messages.count == 1 else {
+            throw RPCError(.internal, "the server sent \(completion.messages.count) response messages, want 1")
+        }
+        return RPCUnaryResponse(message: try codec.decode(completion.messages[0]),
+                                initialMetadata: completion.initialMetadata, trailingMetadata: trailers)
     }
 
-    private func decode<Message: ProtobufMessage>(_ buffer: ByteBuffer, as type: Message.Type) throws -> Message {
-        do {
-            return try Message(buffer: buffer, limits: limits)
-        } catch {
-            throw RPCError(.internal, "failed to decode the response: \(error)")
-        }
+    // MARK: Internals
+
+    private func codec<Request: ProtobufMessage, Response: ProtobufMessage>(_ options: CallOptions) -> MessageCodec<Request, Response> {
+        MessageCodec(compression: options.compression, maxSendMessageSize: configuration.maxSendMessageSize,
+                     limits: DecodingLimits(maxMessageSize: configuration.maxReceiveMessageSize))
+    }
+
+    private func rawCodec(_ options: CallOptions) -> MessageCodec<ByteBuffer, ByteBuffer> {
+        MessageCodec(compression: options.compression, maxSendMessageSize: configuration.maxSendMessageSize)
     }
 
     /// Cancels a call whose body failed. Cancellation of the calling task is

@@ -1,18 +1,14 @@
 import NIOCore
-import Protobuf
 
 /// Sends the requests of a client- or bidirectional-streaming call. `write`
 /// waits while the server's flow-control window is full.
-public struct RPCRequestWriter<Message: ProtobufMessage>: Sendable {
+public struct RPCRequestWriter<Message: Sendable>: Sendable {
     let call: ClientCall
-    let compression: CompressionAlgorithm
-    let maxMessageSize: Int
+    let encode: @Sendable (Message) throws -> ByteBuffer
 
     /// Sends one request message.
     public func write(_ message: Message) async throws {
-        let framed = try MessageFramer.frame(message, compression: compression, maxMessageSize: maxMessageSize,
-                                             allocator: ByteBufferAllocator())
-        try await call.write(framed)
+        try await call.write(try encode(message))
     }
 
     /// Sends each message in order.

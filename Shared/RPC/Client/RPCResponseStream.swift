@@ -1,42 +1,37 @@
 import NIOCore
-import Protobuf
 import Synchronization
 
 /// The responses of a streaming call, decoded as they arrive. Reading is
 /// what opens the server's flow-control window. Ends after an OK status;
 /// throws ``RPCError`` with any other.
-public struct RPCResponseStream<Message: ProtobufMessage>: AsyncSequence, Sendable {
+public struct RPCResponseStream<Message: Sendable>: AsyncSequence, Sendable {
     public typealias Element = Message
 
     private let source: ResponseSource
-    private let limits: DecodingLimits
+    private let decode: @Sendable (ByteBuffer) throws -> Message
 
-    init(source: ResponseSource, limits: DecodingLimits) {
+    init(source: ResponseSource, decode: @escaping @Sendable (ByteBuffer) throws -> Message) {
         self.source = source
-        self.limits = limits
-    }
-
-    init(call: ClientCall, limits: DecodingLimits) {
-        self.init(source: ResponseSource(call: call), limits: limits)
+        self.decode = decode
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let source: ResponseSource
-        let limits: DecodingLimits
+        let decode: @Sendable (ByteBuffer) throws -> Message
 
         public mutating func next() async throws -> Message? {
             guard let buffer = try await source.call().nextResponse() else { return nil }
             do {
-                return try Message(buffer: buffer, limits: limits)
+                return try decode(buffer)
             } catch {
                 source.cancel()
-                throw RPCError(.internal, "failed to decode a response message: \(error)")
+                throw error
             }
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(source: source, limits: limits)
+        AsyncIterator(source: source, decode: decode)
     }
 
     /// Custom metadata from the response headers.

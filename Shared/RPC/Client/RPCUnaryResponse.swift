@@ -1,7 +1,5 @@
-import Protobuf
-
 /// A unary call's response with the metadata that came with it.
-public struct RPCUnaryResponse<Message: ProtobufMessage>: Sendable {
+public struct RPCUnaryResponse<Message: Sendable>: Sendable {
     public var message: Message
     /// Custom metadata from the response headers.
     public var initialMetadata: Metadata

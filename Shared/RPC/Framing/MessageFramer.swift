@@ -17,19 +17,38 @@ enum MessageFramer {
         } catch {
             throw RPCError(.internal, "failed to encode \(type(of: message)): \(error)")
         }
-        guard size <= maxMessageSize else {
-            throw RPCError(.resourceExhausted, "message of \(size) bytes exceeds the limit of \(maxMessageSize) bytes")
-        }
+        try check(size, maxMessageSize)
         guard compression == .gzip else {
             buffer.setInteger(UInt32(size), at: 1)
             return buffer
         }
-        let plain = buffer.getSlice(at: 5, length: size)!
-        var compressed = allocator.buffer(capacity: size / 2 + 64)
-        compressed.writeInteger(UInt8(1))
-        compressed.writeInteger(UInt32(0))
-        Gzip.compress(plain, into: &compressed)
-        compressed.setInteger(UInt32(compressed.readableBytes - 5), at: 1)
-        return compressed
+        return compressed(buffer.getSlice(at: 5, length: size)!, allocator: allocator)
+    }
+
+    /// The framed form of an already encoded message.
+    static func frame(payload: ByteBuffer, compression: CompressionAlgorithm,
+                      maxMessageSize: Int, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        try check(payload.readableBytes, maxMessageSize)
+        guard compression == .identity else { return compressed(payload, allocator: allocator) }
+        var buffer = allocator.buffer(capacity: payload.readableBytes + 5)
+        buffer.writeInteger(UInt8(0))
+        buffer.writeInteger(UInt32(payload.readableBytes))
+        buffer.writeImmutableBuffer(payload)
+        return buffer
+    }
+
+    private static func check(_ size: Int, _ maxMessageSize: Int) throws {
+        guard size <= maxMessageSize else {
+            throw RPCError(.resourceExhausted, "message of \(size) bytes exceeds the limit of \(maxMessageSize) bytes")
+        }
+    }
+
+    private static func compressed(_ plain: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: plain.readableBytes / 2 + 64)
+        buffer.writeInteger(UInt8(1))
+        buffer.writeInteger(UInt32(0))
+        Gzip.compress(plain, into: &buffer)
+        buffer.setInteger(UInt32(buffer.readableBytes - 5), at: 1)
+        return buffer
     }
 }
