@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "RestaurantAPI", targets: ["RestaurantAPI"]),
+        .library(name: "RPC", targets: ["RPC"]),
+        .library(name: "GRPCProtos", targets: ["GRPCProtos"]),
+        .library(name: "GRPCServices", targets: ["GRPCServices"]),
         .executable(name: "rpcgen", targets: ["rpcgen"]),
     ],
     dependencies: [
@@ -85,7 +88,18 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tools/interop/InteropClient"),
 
-        .testTarget(name: "ProtobufTests", dependencies: ["Protobuf", "WellKnownTypes"], path: "Tests/ProtobufTests"),
+        // restaurantctl: the command-line gRPC client (grpcurl-like, plus restaurant commands).
+        .target(name: "RestaurantCtlKit", dependencies: [
+            "RPC", "Protobuf", "WellKnownTypes", "GRPCProtos",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Tools/restaurantctl/Kit"),
+        .executableTarget(name: "restaurantctl", dependencies: ["RestaurantCtlKit"],
+                          path: "Tools/restaurantctl", exclude: ["Kit"], sources: ["main.swift"]),
+        .testTarget(name: "RestaurantCtlTests", dependencies: ["RestaurantCtlKit"],
+                    path: "Tests/RestaurantCtlTests", exclude: ["Fixtures"]),
+
+        .testTarget(name: "ProtobufTests", dependencies: ["Protobuf", "WellKnownTypes", "RestaurantAPI"], path: "Tests/ProtobufTests"),
     ],
     swiftLanguageModes: [.v6]
 )

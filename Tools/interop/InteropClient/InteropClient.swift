@@ -20,6 +20,9 @@ struct InteropClient: AsyncParsableCommand {
     @Option(name: .customLong("test_case"), help: "A case name, a comma-separated list, or all.")
     var testCase: String = "large_unary"
 
+    @Option(help: "Comma-separated cases to leave out of --test_case.")
+    var skip: String = ""
+
     @Option(name: .customLong("use_tls"), help: "Accepted for compatibility; only false is supported.")
     var useTLS: Bool = false
 
@@ -29,8 +32,13 @@ struct InteropClient: AsyncParsableCommand {
     }
 
     private func cases() throws -> [InteropTestCase] {
-        if testCase == "all" { return InteropTestCase.allCases }
-        return try testCase.split(separator: ",").map { name in
+        let selected = testCase == "all" ? InteropTestCase.allCases : try parse(testCase)
+        let skipped = try parse(skip)
+        return selected.filter { !skipped.contains($0) }
+    }
+
+    private func parse(_ list: String) throws -> [InteropTestCase] {
+        try list.split(separator: ",").map { name in
             guard let found = InteropTestCase(rawValue: String(name)) else {
                 throw ValidationError("unknown test case '\(name)'")
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GRPCProtos
 import GRPCServices
 import InteropTesting
@@ -37,7 +38,8 @@ struct InteropServer: AsyncParsableCommand {
         let server = RPCServer(configuration: .init(host: host, port: port),
                                services: mounted + reflection.rpcServices, logger: logger)
         try await server.run { address in
-            print("READY \(address.port ?? 0)")
+            // Unbuffered: test harnesses wait for this line on a pipe.
+            FileHandle.standardOutput.write(Data("READY \(address.port ?? 0)\n".utf8))
         }
     }
 }

@@ -1,0 +1,8 @@
+import CFuzzer
+import Glibc
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+    fuzzMessages(data!, size)
+})

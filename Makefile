@@ -1,0 +1,41 @@
+# Thin entry points; the work happens in scripts/.
+.PHONY: up down test generate bench bench-rpc bench-db fuzz leak-check clean
+
+## Start the stack locally (embedded PostgreSQL + services) and load the sample menu.
+up:
+	@bash scripts/up.sh
+
+## Stop everything `make up` started.
+down:
+	@bash scripts/down.sh
+
+## Everything CI runs.
+test:
+	@bash scripts/test.sh
+
+## Regenerate C and Swift code from Protos/ (commit the result).
+generate:
+	@bash scripts/ensure-deps.sh
+	@bash scripts/generate.sh
+
+## All benchmarks.
+bench: bench-rpc bench-db
+
+## Unary RPC throughput and latency vs grpc-swift-2 under h2load.
+bench-rpc:
+	@bash scripts/bench-rpc.sh
+
+## Point-select throughput through the pool vs pgbench.
+bench-db:
+	@bash scripts/bench-db.sh
+
+## Longer fuzzing of the deframer and message decoding.
+fuzz:
+	@bash scripts/fuzz.sh --max_total_time=300
+
+## Codec tests under valgrind's leak checker.
+leak-check:
+	@bash scripts/leak-check.sh
+
+clean:
+	rm -rf .build .build-* .venv .data

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Everything CI checks (`make test`): dependencies, generated-code drift,
+# the Swift test suites (against a throwaway PostgreSQL), gRPC interop with
+# grpcio both ways, raw-HTTP/2 robustness, and a short fuzzing run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies"
+bash scripts/ensure-deps.sh
+bash scripts/python-env.sh
+
+step "generated code is reproducible"
+bash scripts/check-generated.sh
+
+step "build"
+swift build --build-tests
+
+step "Swift tests"
+swift test --skip-build
+
+step "gRPC interop and robustness"
+bash scripts/test-interop.sh
+
+step "fuzzing (short)"
+bash scripts/fuzz.sh --runs=20000
+
+echo
+echo "make test: all passed"
