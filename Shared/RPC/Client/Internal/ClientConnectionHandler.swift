@@ -153,10 +153,12 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
             fail(RPCError(.unavailable, "HTTP/2 error on the connection to \(peer): \(error)"))
             return
         }
+        // After GOAWAY with nothing left in flight, close once the last frames are out.
+        let shouldClose = refusal != nil && streams.isEmpty && !session.isActive
         if buffer.readableBytes > 0 {
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-        }
-        if refusal != nil, streams.isEmpty, !session.isActive {
+            let written = context.writeAndFlush(wrapOutboundOut(buffer))
+            if shouldClose { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+        } else if shouldClose {
             context.close(promise: nil)
         }
     }
@@ -178,10 +180,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     func session(_ session: HTTP2Session, streamDidClose id: Int32, errorCode: HTTP2ErrorCode) {
         streams.removeValue(forKey: id)?.closed(errorCode: errorCode, connectionLost: nil)
         if refusal != nil, streams.isEmpty {
-            // Drained after GOAWAY: nothing left to wait for.
+            // Drained after GOAWAY: say goodbye; the flush closes once it is written.
             session.submitGoAway(errorCode: .noError)
             scheduleFlush()
-            context?.close(promise: nil)
         }
     }
 
@@ -192,7 +193,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         // and retried elsewhere; new calls go to a new connection.
         refusal = refusal ?? RPCError(.unavailable, "the server at \(peer) is going away (\(errorCode))")
         events.goingAway()
-        if streams.isEmpty { context?.close(promise: nil) }
+        scheduleFlush()
     }
 
     func session(_ session: HTTP2Session, didReceivePing payload: UInt64, isAck: Bool) {

@@ -164,9 +164,12 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         }
     }
 
+    /// Closes once pending frames are written. Only requests it: this runs
+    /// inside nghttp2 callbacks, some during a flush whose frames (a last
+    /// response) must reach the socket first.
     private func closeConnection() {
         phase = .closing
-        flushOutput()
+        scheduleFlush()
     }
 
     // MARK: Requests

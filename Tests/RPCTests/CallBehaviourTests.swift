@@ -1,0 +1,168 @@
+import Foundation
+import GRPCProtos
+import GRPCServices
+import InteropTesting
+import NIOCore
+import RPC
+import Synchronization
+import Testing
+import WellKnownTypes
+
+@Suite struct CallBehaviourTests {
+    @Test func servesAllFourCallKinds() async throws {
+        try await withServer([TestService().rpcService]) { port, _ in
+            let client = Grpc_Testing_TestServiceClient(channel: try channel(to: port))
+            let unary = try await client.unaryCall(.with { $0.responseSize = 1000 })
+            #expect(unary.payload?.body.count == 1000)
+
+            var sizes: [Int] = []
+            for try await response in client.streamingOutputCall(.with {
+                $0.responseParameters = [10, 20, 30].map { size in .with { $0.size = size } }
+            }) { sizes.append(response.payload?.body.count ?? -1) }
+            #expect(sizes == [10, 20, 30])
+
+            let aggregate = try await client.streamingInputCall { writer in
+                for size in [1, 2, 3] { try await writer.write(.with { $0.payload = .with { $0.body = Data(count: size) } }) }
+            }
+            #expect(aggregate.aggregatedPayloadSize == 6)
+
+            let echoed = try await client.fullDuplexCall { requests, responses in
+                var received: [Int] = []
+                var iterator = responses.makeAsyncIterator()
+                for size in [5, 6] {
+                    try await requests.write(.with { $0.responseParameters = [.with { $0.size = Int32(size) }] })
+                    received.append(try await iterator.next()?.payload?.body.count ?? -1)
+                }
+                requests.finish()
+                #expect(try await iterator.next() == nil)
+                return received
+            }
+            #expect(echoed == [5, 6])
+        }
+    }
+
+    @Test func handlersPassTheirDeadlineToCallsTheyMake() async throws {
+        let observed = Mutex<[Duration?]>([])
+        let (inner, innerMethod) = probeService("test.Inner") { request, context in
+            observed.withLock { $0.append(context.remainingTime) }
+            return request
+        }
+        try await withServer([inner]) { innerPort, _ in
+            let innerChannel = try channel(to: innerPort)
+            let (relay, relayMethod) = probeService("test.Relay") { request, _ in
+                try await innerChannel.unary(innerMethod, request: request)
+            }
+            try await withServer([relay]) { relayPort, _ in
+                let relayChannel = try channel(to: relayPort)
+                _ = try await relayChannel.unary(relayMethod, request: Grpc_Testing_Empty(), options: CallOptions(timeout: .seconds(5)))
+                _ = try await relayChannel.unary(relayMethod, request: Grpc_Testing_Empty())
+            }
+        }
+        let seen = observed.withLock { $0 }
+        #expect(seen.count == 2)
+        let propagated = try #require(seen[0])
+        #expect(propagated > .zero && propagated <= .seconds(5), "the inner call saw \(propagated)")
+        #expect(seen[1] == nil, "a call without a deadline must not invent one")
+    }
+
+    @Test func deadlinesAndCancellationStopTheHandler() async throws {
+        let cancelled = Mutex(0)
+        let (slow, method) = probeService("test.Slow") { request, _ in
+            do {
+                try await Task.sleep(for: .seconds(30))
+            } catch {
+                cancelled.withLock { $0 += 1 }
+                throw error
+            }
+            return request
+        }
+        try await withServer([slow]) { port, _ in
+            let channel = try channel(to: port)
+            let code = await failureCode {
+                _ = try await channel.unary(method, request: Grpc_Testing_Empty(), options: CallOptions(timeout: .milliseconds(200)))
+            }
+            #expect(code == .deadlineExceeded)
+            #expect(await eventually { cancelled.withLock { $0 } == 1 }, "the deadline did not cancel the handler")
+
+            let call = Task { try await channel.unary(method, request: Grpc_Testing_Empty()) }
+            try await Task.sleep(for: .milliseconds(200))
+            call.cancel()
+            #expect(await failureCode { _ = try await call.value } == .cancelled)
+            #expect(await eventually { cancelled.withLock { $0 } == 2 }, "RST_STREAM did not cancel the handler")
+        }
+    }
+
+    @Test func messageSizeLimitsApplyBothWaysAndNameBothSizes() async throws {
+        try await withServer([TestService().rpcService], configure: { $0.maxReceiveMessageSize = 1024 }) { port, _ in
+            let client = Grpc_Testing_TestServiceClient(channel: try channel(to: port) { $0.maxReceiveMessageSize = 2048 })
+            do {
+                _ = try await client.unaryCall(.with { $0.payload = .with { $0.body = Data(count: 5000) } })
+                Issue.record("an oversized request was accepted")
+            } catch let error as RPCError {
+                #expect(error.code == .resourceExhausted)
+                #expect(error.message.contains("1024") && error.message.contains("500"), "\(error.message)")
+            }
+            do {
+                _ = try await client.unaryCall(.with { $0.responseSize = 5000 })
+                Issue.record("an oversized response was accepted")
+            } catch let error as RPCError {
+                #expect(error.code == .resourceExhausted)
+                #expect(error.message.contains("2048"), "\(error.message)")
+            }
+            // The connection is fine afterwards.
+            #expect(try await client.unaryCall(.with { $0.responseSize = 10 }).payload?.body.count == 10)
+        }
+    }
+
+    @Test func unknownServicesAndMethodsAreUnimplemented() async throws {
+        try await withServer([TestService().rpcService]) { port, _ in
+            let channel = try channel(to: port)
+            for path in ["/grpc.testing.TestService/Nope", "/nope.Service/Call"] {
+                do {
+                    _ = try await channel.unaryCall(path: path, request: ByteBuffer())
+                    Issue.record("\(path) succeeded")
+                } catch let error as RPCError {
+                    #expect(error.code == .unimplemented)
+                    #expect(error.message.contains("Nope") || error.message.contains("nope.Service"), "\(error.message)")
+                }
+            }
+        }
+    }
+
+    @Test func aSlowReaderHoldsBackAStreamingHandler() async throws {
+        let written = Mutex(0)
+        let method = RPCMethod<Grpc_Testing_Empty, Grpc_Testing_StreamingOutputCallResponse>(service: "test.Flood", name: "Flood", kind: .serverStreaming)
+        let flood = RPCService(name: "test.Flood", methods: [.serverStreaming(method) { _, responses, _ in
+            let chunk = Grpc_Testing_StreamingOutputCallResponse.with { $0.payload = .with { $0.body = Data(count: 64 * 1024) } }
+            for _ in 0..<1000 {
+                try await responses.write(chunk)
+                written.withLock { $0 += 1 }
+            }
+        }])
+        try await withServer([flood]) { port, _ in
+            var iterator = try channel(to: port).serverStreaming(method, request: Grpc_Testing_Empty()).makeAsyncIterator()
+            _ = try await iterator.next()
+            try await Task.sleep(for: .milliseconds(500))
+            let whilePaused = written.withLock { $0 }
+            // 64 MB are waiting; flow control must keep the server to about
+            // the windows (4 MiB stream window + buffers) rather than all of it.
+            #expect(whilePaused < 200, "the handler wrote \(whilePaused) messages to a reader that read one")
+            var received = 1
+            while try await iterator.next() != nil { received += 1 }
+            #expect(received == 1000)
+        }
+    }
+
+    @Test func compressionWorksBothWays() async throws {
+        try await withServer([TestService().rpcService]) { port, _ in
+            let client = Grpc_Testing_TestServiceClient(channel: try channel(to: port))
+            let response = try await client.unaryCall(.with {
+                $0.responseSize = 100_000
+                $0.responseCompressed = .with { $0.value = true }
+                $0.expectCompressed = .with { $0.value = true }
+                $0.payload = .with { $0.body = Data(count: 100_000) }
+            }, options: CallOptions(compression: .gzip))
+            #expect(response.payload?.body.count == 100_000)
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import GRPCProtos
+import GRPCServices
+import InteropTesting
+import NIOCore
+import Protobuf
+import RPC
+import Synchronization
+import Testing
+import WellKnownTypes
+
+/// Rejects calls without a bearer token, as the services' auth interceptor will.
+private struct RequireToken: RPCServerInterceptor {
+    func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
+        guard context.metadata["authorization"] == "Bearer secret" else {
+            throw RPCError(.unauthenticated, "missing bearer token")
+        }
+        try await next()
+    }
+}
+
+/// Adds the token to every call, as a client interceptor would.
+private struct AddToken: RPCClientInterceptor {
+    func intercept(context: RPCClientCallContext, next: (RPCClientCallContext) async throws -> Void) async throws {
+        var context = context
+        context.metadata.add("authorization", "Bearer secret")
+        try await next(context)
+    }
+}
+
+@Suite struct ServerFeatureTests {
+    @Test func interceptorsOnBothSides() async throws {
+        let logs = CapturedLogs()
+        let interceptors: [any RPCServerInterceptor] = [AccessLogInterceptor(logger: logs.logger()), RequireToken()]
+        try await withServer([TestService().rpcService], interceptors: interceptors) { port, _ in
+            let bare = Grpc_Testing_TestServiceClient(channel: try channel(to: port))
+            #expect(await failureCode { _ = try await bare.emptyCall(Grpc_Testing_Empty()) } == .unauthenticated)
+            let authorized = Grpc_Testing_TestServiceClient(channel: try channel(to: port) { $0.interceptors = [AddToken()] })
+            _ = try await authorized.emptyCall(Grpc_Testing_Empty())
+        }
+        let lines = logs.all.filter { $0.message == "rpc" }
+        #expect(lines.count == 2)
+        #expect(lines.map { $0.metadata["status"] } == ["UNAUTHENTICATED", "OK"])
+        #expect(lines.allSatisfy { $0.level == .info && $0.metadata["method"] == "/grpc.testing.TestService/EmptyCall" })
+        #expect(lines.allSatisfy { $0.metadata["peer"]?.hasPrefix("ipv4:127.0.0.1:") == true && $0.metadata["duration_ms"] != nil })
+    }
+
+    @Test func healthCheckAndWatch() async throws {
+        let health = HealthService(statuses: ["": .serving, "catalog": .notServing])
+        try await withServer([health.rpcService]) { port, _ in
+            let client = Grpc_Health_V1_HealthClient(channel: try channel(to: port))
+            #expect(try await client.check(.with { $0.service = "" }).status == .serving)
+            #expect(await failureCode { _ = try await client.check(.with { $0.service = "nope" }) } == .notFound)
+
+            var updates = client.watch(.with { $0.service = "catalog" }).makeAsyncIterator()
+            #expect(try await updates.next()?.status == .notServing)
+            health.setStatus(.serving, for: "catalog")
+            #expect(try await updates.next()?.status == .serving)
+
+            var unknown = client.watch(.with { $0.service = "later" }).makeAsyncIterator()
+            #expect(try await unknown.next()?.status == .serviceUnknown)
+        }
+    }
+
+    @Test func reflectionListsAndDescribes() async throws {
+        let mounted = [TestService().rpcService]
+        let reflection = try ReflectionService(files: GRPCProtosDescriptorSet.files, services: mounted.map(\.name))
+        try await withServer(mounted + reflection.rpcServices) { port, _ in
+            let client = Grpc_Reflection_V1_ServerReflectionClient(channel: try channel(to: port))
+            let answers = try await client.serverReflectionInfo { requests, responses in
+                var iterator = responses.makeAsyncIterator()
+                var answers: [Grpc_Reflection_V1_ServerReflectionResponse] = []
+                for request: Grpc_Reflection_V1_ServerReflectionRequest.MessageRequest in [
+                    .listServices(""), .fileContainingSymbol("grpc.testing.TestService.UnaryCall"),
+                    .fileByFilename("grpc/testing/messages.proto"), .fileContainingSymbol("no.such.Thing"),
+                ] {
+                    try await requests.write(.with { $0.messageRequest = request })
+                    answers.append(try #require(try await iterator.next()))
+                }
+                requests.finish()
+                return answers
+            }
+            guard case let .listServicesResponse(list)? = answers[0].messageResponse else {
+                Issue.record("no service list: \(answers[0])")
+                return
+            }
+            #expect(list.service.map(\.name) == ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "grpc.testing.TestService"])
+            guard case let .fileDescriptorResponse(files)? = answers[1].messageResponse else {
+                Issue.record("no files for the symbol: \(answers[1])")
+                return
+            }
+            let names = try files.fileDescriptorProto.map { try Google_Protobuf_FileDescriptorProto(serializedBytes: $0).name }
+            #expect(names == ["grpc/testing/test.proto", "grpc/testing/empty.proto", "grpc/testing/messages.proto"])
+            guard case .fileDescriptorResponse? = answers[2].messageResponse,
+                  case let .errorResponse(error)? = answers[3].messageResponse else {
+                Issue.record("unexpected answers: \(answers[2...])")
+                return
+            }
+            #expect(error.errorCode == Int32(RPCStatus.Code.notFound.rawValue))
+        }
+    }
+
+    @Test func gracefulShutdownLetsCallsInFlightFinish() async throws {
+        let (slow, method) = probeService("test.Slow") { request, _ in
+            try await Task.sleep(for: .milliseconds(500))
+            return request
+        }
+        let server = RPCServer(configuration: .init(host: "127.0.0.1", port: 0), services: [slow])
+        let port = try await server.start().port!
+        let channel = try channel(to: port)
+        let inFlight = Task { try await channel.unary(method, request: Grpc_Testing_Empty()) }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        await server.shutdown(drainTimeout: .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(4), "shutdown waited for the drain timeout")
+        _ = try await inFlight.value
+        #expect(await failureCode { _ = try await channel.unary(method, request: Grpc_Testing_Empty()) } == .unavailable)
+    }
+
+    @Test func clientErrorsNameWhatHappened() async throws {
+        // A port nothing listens on: bind one, note it, close it.
+        let port = try await withServer([]) { port, _ in port }
+        let channel = try channel(to: port)
+        do {
+            _ = try await channel.unaryCall(path: "/x.Y/Z", request: ByteBuffer())
+            Issue.record("a call to a closed port succeeded")
+        } catch let error as RPCError {
+            #expect(error.code == .unavailable)
+            #expect(error.message == "connection refused by 127.0.0.1:\(port)")
+        }
+    }
+
+    @Test func theChannelReconnectsAfterTheServerComesBack() async throws {
+        let service = TestService().rpcService
+        let first = RPCServer(configuration: .init(host: "127.0.0.1", port: 0), services: [service])
+        let port = try await first.start().port!
+        let client = Grpc_Testing_TestServiceClient(channel: try channel(to: port))
+        _ = try await client.emptyCall(Grpc_Testing_Empty())
+        await first.shutdown(drainTimeout: .seconds(1))
+        #expect(await failureCode { _ = try await client.emptyCall(Grpc_Testing_Empty()) } == .unavailable)
+
+        let second = RPCServer(configuration: .init(host: "127.0.0.1", port: port), services: [service])
+        try await second.start()
+        defer { Task { await second.shutdown() } }
+        let recovered = await eventually(timeout: .seconds(5)) {
+            true
+        }
+        #expect(recovered)
+        var lastError: (any Error)?
+        for _ in 0..<50 {
+            do {
+                _ = try await client.emptyCall(Grpc_Testing_Empty())
+                lastError = nil
+                break
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        #expect(lastError == nil, "the channel did not recover: \(String(describing: lastError))")
+    }
+}
