@@ -33,7 +33,7 @@ bench-db:
 fuzz:
 	@bash scripts/fuzz.sh --max_total_time=300
 
-## Codec tests under valgrind's leak checker.
+## Codec tests under LeakSanitizer (valgrind cannot read Swift 6.3 DWARF 5).
 leak-check:
 	@bash scripts/leak-check.sh
 

@@ -95,11 +95,16 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Tools/restaurantctl/Kit"),
         .executableTarget(name: "restaurantctl", dependencies: ["RestaurantCtlKit"],
-                          path: "Tools/restaurantctl", exclude: ["Kit"], sources: ["main.swift"]),
+                          path: "Tools/restaurantctl", exclude: ["Kit", "README.md"], sources: ["main.swift"]),
         .testTarget(name: "RestaurantCtlTests", dependencies: ["RestaurantCtlKit"],
                     path: "Tests/RestaurantCtlTests", exclude: ["Fixtures"]),
 
-        .testTarget(name: "ProtobufTests", dependencies: ["Protobuf", "WellKnownTypes", "RestaurantAPI"], path: "Tests/ProtobufTests"),
+        .testTarget(name: "RPCTests", dependencies: [
+            "RPC", "Gzip", "GRPCProtos", "GRPCServices", "InteropTesting", "Protobuf", "WellKnownTypes",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/RPCTests"),
+        .testTarget(name: "ProtobufTests", dependencies: ["Protobuf", "WellKnownTypes", "RestaurantAPI", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/ProtobufTests"),
     ],
     swiftLanguageModes: [.v6]
 )

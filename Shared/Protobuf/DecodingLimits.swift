@@ -6,14 +6,22 @@ public struct DecodingLimits: Sendable, Hashable {
     /// The deepest nesting of messages accepted. Bounds recursion in
     /// protobuf-c and in the conversion to Swift values.
     public var maxDepth: Int
+    /// The most memory protobuf-c may allocate to unpack one message,
+    /// estimated from the input before anything is allocated. Small inputs
+    /// can need much more than their size (every empty nested message is a
+    /// whole C struct); this bounds that amplification.
+    public var maxUnpackedSize: Int
 
-    public init(maxMessageSize: Int = 4 * 1024 * 1024, maxDepth: Int = 100) {
+    /// - Parameter maxUnpackedSize: defaults to 16 times `maxMessageSize`
+    ///   plus 1 MiB.
+    public init(maxMessageSize: Int = 4 * 1024 * 1024, maxDepth: Int = 100, maxUnpackedSize: Int? = nil) {
         precondition(maxMessageSize >= 0, "maxMessageSize must not be negative")
         precondition(maxDepth >= 1, "maxDepth must be at least 1")
         self.maxMessageSize = maxMessageSize
         self.maxDepth = maxDepth
+        self.maxUnpackedSize = maxUnpackedSize ?? 16 * maxMessageSize + 1024 * 1024
     }
 
-    /// 4 MiB and a depth of 100, the gRPC defaults.
+    /// 4 MiB and a depth of 100, the gRPC defaults; at most 65 MiB unpacked.
     public static let `default` = DecodingLimits()
 }

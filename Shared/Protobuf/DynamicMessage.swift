@@ -30,16 +30,8 @@ public struct DynamicMessage: Sendable, Equatable {
     public init(serializedBytes bytes: some ContiguousBytes, descriptor: MessageDescriptor,
                 limits: DecodingLimits = .default) throws {
         self = try bytes.withUnsafeBytes { buffer in
-            guard buffer.count <= limits.maxMessageSize else {
-                throw ProtobufDecodingError.messageTooLarge(size: buffer.count, limit: limits.maxMessageSize)
-            }
-            try WireValidator(maxDepth: limits.maxDepth).validate(buffer, as: descriptor.pointer)
-            let arena = Arena(budget: 64 * 1024 + 64 * buffer.count)
-            return try withExtendedLifetime(arena) {
-                guard let unpacked = unpack(buffer, descriptor: descriptor.pointer, arena: arena) else {
-                    throw ProtobufDecodingError.malformed(message: descriptor.fullName, reason: "protobuf-c rejected the encoding")
-                }
-                return DynamicMessage(reader: MessageReader(message: unpacked))
+            try withUnpacked(buffer, descriptor: descriptor.pointer, limits: limits) { message in
+                DynamicMessage(reader: MessageReader(message: message))
             }
         }
     }

@@ -8,7 +8,7 @@ public enum ProtobufDecodingError: Error, Sendable, Hashable, CustomStringConver
     case invalidString(field: String, reason: String)
     /// The bytes are not a valid encoding of the message.
     case malformed(message: String, reason: String)
-    /// Decoding would need more memory than the input can justify.
+    /// Unpacking would need more memory than `DecodingLimits.maxUnpackedSize`.
     case expansionLimitExceeded(message: String)
 
     public var description: String {
@@ -22,7 +22,7 @@ public enum ProtobufDecodingError: Error, Sendable, Hashable, CustomStringConver
         case let .malformed(message, reason):
             return "malformed \(message): \(reason)"
         case let .expansionLimitExceeded(message):
-            return "decoding \(message) needs more memory than its size allows"
+            return "decoding \(message) would need more memory than the unpacking limit allows"
         }
     }
 }

@@ -64,23 +64,8 @@ extension ProtobufMessage {
     }
 
     private static func decode(_ bytes: UnsafeRawBufferPointer, limits: DecodingLimits) throws -> Self {
-        let descriptor = protobufDescriptor.pointer
-        guard bytes.count <= limits.maxMessageSize else {
-            throw ProtobufDecodingError.messageTooLarge(size: bytes.count, limit: limits.maxMessageSize)
-        }
-        try WireValidator(maxDepth: limits.maxDepth).validate(bytes, as: descriptor)
-        // A C struct per nested message plus arrays can outgrow the input
-        // many times over; beyond this budget the input is hostile.
-        let arena = Arena(budget: 64 * 1024 + 64 * bytes.count)
-        return try withExtendedLifetime(arena) {
-            guard let unpacked = unpack(bytes, descriptor: descriptor, arena: arena) else {
-                if arena.exceededBudget {
-                    throw ProtobufDecodingError.expansionLimitExceeded(message: String(cString: descriptor.pointee.name))
-                }
-                throw ProtobufDecodingError.malformed(
-                    message: String(cString: descriptor.pointee.name), reason: "protobuf-c rejected the encoding")
-            }
-            return try Self(reader: MessageReader(message: unpacked))
+        try withUnpacked(bytes, descriptor: protobufDescriptor.pointer, limits: limits) { message in
+            try Self(reader: MessageReader(message: message))
         }
     }
 

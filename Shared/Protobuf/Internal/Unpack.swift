@@ -1,15 +1,35 @@
 import CProtobufC
 
-/// Unpacks validated bytes into protobuf-c structs allocated from `arena`;
-/// nil when protobuf-c rejects them or the arena's budget runs out.
-func unpack(_ bytes: UnsafeRawBufferPointer,
-            descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
-            arena: Arena) -> UnsafeRawPointer? {
-    var allocator = arena.protobufCAllocator
-    var empty: UInt8 = 0
-    let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-    let message = withUnsafePointer(to: &empty) { fallback in
-        protobuf_c_message_unpack(descriptor, &allocator, bytes.count, data ?? fallback)
+/// Checks untrusted `bytes` (size, then structure, depth and strings),
+/// unpacks them with protobuf-c into an arena, and lends the C message to
+/// `body` while the arena lives.
+func withUnpacked<R>(_ bytes: UnsafeRawBufferPointer,
+                     descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+                     limits: DecodingLimits,
+                     _ body: (UnsafeRawPointer) throws -> R) throws -> R {
+    guard bytes.count <= limits.maxMessageSize else {
+        throw ProtobufDecodingError.messageTooLarge(size: bytes.count, limit: limits.maxMessageSize)
     }
-    return message.map(UnsafeRawPointer.init)
+    let footprint = try WireValidator(maxDepth: limits.maxDepth).validate(bytes, as: descriptor)
+    guard footprint <= limits.maxUnpackedSize else {
+        throw ProtobufDecodingError.expansionLimitExceeded(message: String(cString: descriptor.pointee.name))
+    }
+    // The estimate bounds what protobuf-c asks for; twice it covers the
+    // growth of its temporary arrays. Running out means the estimate was wrong
+    // for this input, which is then refused rather than trusted.
+    let arena = Arena(budget: 64 * 1024 + 2 * footprint)
+    return try withExtendedLifetime(arena) {
+        var allocator = arena.protobufCAllocator
+        var empty: UInt8 = 0
+        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        let unpacked = withUnsafePointer(to: &empty) { fallback in
+            protobuf_c_message_unpack(descriptor, &allocator, bytes.count, data ?? fallback)
+        }
+        guard let unpacked else {
+            let name = String(cString: descriptor.pointee.name)
+            if arena.exceededBudget { throw ProtobufDecodingError.expansionLimitExceeded(message: name) }
+            throw ProtobufDecodingError.malformed(message: name, reason: "protobuf-c rejected the encoding")
+        }
+        return try body(UnsafeRawPointer(unpacked))
+    }
 }

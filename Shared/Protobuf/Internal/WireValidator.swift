@@ -6,21 +6,33 @@ import CProtobufC
 /// strings that are not UTF-8 or hold NUL (they would be cut short), and
 /// structurally broken input, reported with a precise reason.
 ///
-/// It reads tags and lengths only; field values are not decoded.
+/// It reads tags and lengths only; field values are not decoded. On the way
+/// it totals what protobuf-c will allocate, so decoding can be given exactly
+/// the memory the input needs rather than a guessed multiple of its size.
 struct WireValidator {
     let maxDepth: Int
+    /// protobuf-c's bookkeeping per field occurrence (a scanned member) plus
+    /// its slot in a repeated field's array, rounded up.
+    private static let perField = 48
+    /// Per nested message: its pointer slot and the arena's rounding.
+    private static let perMessage = 32
 
-    func validate(_ bytes: UnsafeRawBufferPointer, as descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws {
-        try scan(bytes, descriptor: descriptor, depth: 1)
+    /// Validates `bytes` and returns the bytes protobuf-c will allocate to
+    /// unpack them, an upper estimate.
+    func validate(_ bytes: UnsafeRawBufferPointer, as descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws -> Int {
+        var footprint = Int(descriptor.pointee.sizeof_message) + Self.perMessage
+        try scan(bytes, descriptor: descriptor, depth: 1, footprint: &footprint)
+        return footprint
     }
 
     private func scan(_ bytes: UnsafeRawBufferPointer,
                       descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
-                      depth: Int) throws {
+                      depth: Int, footprint: inout Int) throws {
         guard depth <= maxDepth else { throw ProtobufDecodingError.nestingTooDeep(limit: maxDepth) }
         var reader = VarintReader(bytes: bytes)
         while !reader.isAtEnd {
             let key = try reader.varint(in: descriptor)
+            footprint += Self.perField
             let number = key >> 3
             guard number > 0 && number <= 536_870_911 else {
                 throw malformed(descriptor, "invalid field number \(number)")
@@ -38,13 +50,15 @@ struct WireValidator {
                     throw malformed(descriptor, "field \(number) is truncated")
                 }
                 let payload = try reader.slice(Int(length), in: descriptor)
+                footprint += payload.count + 1
                 guard let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(number)) else {
                     continue  // Unknown field: protobuf-c keeps its bytes opaque.
                 }
                 switch field.pointee.type {
                 case PROTOBUF_C_TYPE_MESSAGE:
                     let nested = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
-                    try scan(payload, descriptor: nested, depth: depth + 1)
+                    footprint += Int(nested.pointee.sizeof_message) + Self.perMessage
+                    try scan(payload, descriptor: nested, depth: depth + 1, footprint: &footprint)
                 case PROTOBUF_C_TYPE_STRING:
                     switch StringCheck(payload) {
                     case .valid: break
@@ -54,7 +68,9 @@ struct WireValidator {
                         throw ProtobufDecodingError.invalidString(field: fieldName(descriptor, field), reason: "contains a NUL character")
                     }
                 default:
-                    break
+                    // A packed repeated scalar: one array slot (at most 8
+                    // bytes) per encoded value, which is at least a byte.
+                    if field.pointee.label == PROTOBUF_C_LABEL_REPEATED { footprint += 8 * payload.count }
                 }
             case 3, 4:
                 throw malformed(descriptor, "field \(number) uses groups, which proto3 does not support")
@@ -88,12 +104,12 @@ private struct VarintReader {
         while offset < bytes.count {
             let byte = bytes[offset]
             offset += 1
-            guard shift < 64 else { break }
+            guard shift < 64 else { throw malformed(descriptor, "varint longer than 10 bytes") }
             value |= UInt64(byte & 0x7F) << shift
             if byte & 0x80 == 0 { return value }
             shift += 7
         }
-        throw malformed(descriptor, offset >= bytes.count ? "truncated varint" : "varint longer than 10 bytes")
+        throw malformed(descriptor, "truncated varint")
     }
 
     mutating func skip(_ count: Int, in descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws {

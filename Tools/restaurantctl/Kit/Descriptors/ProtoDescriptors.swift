@@ -42,7 +42,7 @@ public enum ProtoFieldType: Int32, Sendable, Hashable {
 }
 
 /// One field of a message type.
-public struct ProtoField: Sendable, Hashable {
+public struct ProtoField: Sendable {
     public enum Label: Sendable, Hashable { case optional, required, repeated }
 
     public let name: String
@@ -173,7 +173,7 @@ public final class ProtoEnum: Sendable {
 }
 
 /// One method of a service.
-public struct ProtoMethod: Sendable, Hashable {
+public struct ProtoMethod: Sendable {
     public let name: String
     /// The service's full name.
     public let service: String
