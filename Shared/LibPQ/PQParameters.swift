@@ -1,0 +1,63 @@
+/// Bound parameters for one statement, in libpq's binary parameter format.
+///
+/// All values share one contiguous buffer so a statement with many
+/// parameters costs two allocations, not one per value.
+public struct PQParameters: Sendable {
+    /// The type OID of each parameter; 0 lets the server infer it.
+    public private(set) var types: [UInt32] = []
+    /// The binary encoding of all non-NULL values, back to back.
+    public private(set) var buffer: [UInt8] = []
+    private var offsets: [Int] = []
+    /// Byte length of each value, or -1 for SQL NULL.
+    private var lengths: [Int32] = []
+
+    public init() {}
+
+    /// The number of parameters.
+    public var count: Int { types.count }
+
+    /// Appends a NULL parameter of the given type.
+    public mutating func appendNull(type: UInt32) {
+        types.append(type)
+        offsets.append(buffer.count)
+        lengths.append(-1)
+    }
+
+    /// Appends a parameter whose binary value `encode` writes to the end of
+    /// the shared buffer.
+    public mutating func append(type: UInt32, encode: (inout [UInt8]) -> Void) {
+        let start = buffer.count
+        encode(&buffer)
+        types.append(type)
+        offsets.append(start)
+        lengths.append(Int32(buffer.count - start))
+    }
+
+    /// Calls `body` with the C arrays libpq's `PQsend*` functions take:
+    /// value pointers (NULL for SQL NULL), lengths and formats (all binary).
+    func withCArrays<R>(
+        _ body: (
+            UnsafePointer<UnsafePointer<CChar>?>?,
+            UnsafePointer<Int32>?,
+            UnsafePointer<Int32>?
+        ) throws -> R
+    ) rethrows -> R {
+        // A zero-length value still needs a non-NULL pointer (NULL means SQL
+        // NULL), so never hand libpq the base address of an empty buffer.
+        let storage = buffer.isEmpty ? [0] : buffer
+        let formats = [Int32](repeating: 1, count: count)
+        return try storage.withUnsafeBytes { bytes in
+            let base = bytes.baseAddress!.assumingMemoryBound(to: CChar.self)
+            let values: [UnsafePointer<CChar>?] = zip(offsets, lengths).map { offset, length in
+                length < 0 ? nil : base + offset
+            }
+            return try values.withUnsafeBufferPointer { values in
+                try lengths.withUnsafeBufferPointer { lengths in
+                    try formats.withUnsafeBufferPointer { formats in
+                        try body(values.baseAddress, lengths.baseAddress, formats.baseAddress)
+                    }
+                }
+            }
+        }
+    }
+}

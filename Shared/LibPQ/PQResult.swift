@@ -1,0 +1,106 @@
+import CLibPQ
+
+/// A result of one statement, fully copied out of libpq's `PGresult`.
+///
+/// Cell values live in one contiguous byte buffer with an offset and length
+/// per cell, so copying a result costs a handful of allocations however many
+/// rows it has, and the `PGresult` can be cleared right away.
+public struct PQResult: Sendable {
+    /// What kind of result this is.
+    public enum Status: Sendable, Hashable {
+        /// A command that returns no rows completed.
+        case commandOK
+        /// A query returned rows (possibly none).
+        case tuplesOK
+        /// The query string was empty.
+        case emptyQuery
+        /// The server reported an error.
+        case error(PQServerError)
+        /// A result libpq produces that this layer does not support (COPY).
+        case unsupported(String)
+    }
+
+    /// The status of the statement.
+    public let status: Status
+    /// The result columns; empty for commands that return no rows.
+    public let columns: [PQColumn]
+    /// The number of rows.
+    public let rowCount: Int
+    /// Rows affected by INSERT/UPDATE/DELETE/MERGE/SELECT/MOVE/FETCH/COPY,
+    /// parsed from `PQcmdTuples`; nil for other commands.
+    public let affectedRows: Int?
+    private let bytes: [UInt8]
+    private let offsets: [Int]
+    private let lengths: [Int32]
+
+    /// Copies everything out of `result`. The caller still owns and clears it.
+    init(copying result: OpaquePointer) {
+        let rawStatus = PQresultStatus(result)
+        switch rawStatus {
+        case PGRES_COMMAND_OK: status = .commandOK
+        case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE: status = .tuplesOK
+        case PGRES_EMPTY_QUERY: status = .emptyQuery
+        case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
+            status = .error(PQServerError(copying: result))
+        default:
+            status = .unsupported(String(cString: PQresStatus(rawStatus)))
+        }
+
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        self.rowCount = rowCount
+        self.columns = (0..<columnCount).map { column in
+            let index = Int32(column)
+            return PQColumn(
+                name: String(cString: PQfname(result, index)),
+                typeOID: PQftype(result, index),
+                isBinary: PQfformat(result, index) == 1
+            )
+        }
+        let tuples = String(cString: PQcmdTuples(result))
+        self.affectedRows = tuples.isEmpty ? nil : Int(tuples)
+
+        var lengths = [Int32]()
+        var totalLength = 0
+        lengths.reserveCapacity(rowCount * columnCount)
+        for row in 0..<Int32(rowCount) {
+            for column in 0..<Int32(columnCount) {
+                if PQgetisnull(result, row, column) == 1 {
+                    lengths.append(-1)
+                } else {
+                    let length = PQgetlength(result, row, column)
+                    lengths.append(length)
+                    totalLength += Int(length)
+                }
+            }
+        }
+        var bytes = [UInt8]()
+        var offsets = [Int]()
+        bytes.reserveCapacity(totalLength)
+        offsets.reserveCapacity(lengths.count)
+        var cell = 0
+        for row in 0..<Int32(rowCount) {
+            for column in 0..<Int32(columnCount) {
+                offsets.append(bytes.count)
+                let length = Int(lengths[cell])
+                if length > 0 {
+                    let value = UnsafeRawBufferPointer(start: PQgetvalue(result, row, column), count: length)
+                    bytes.append(contentsOf: value)
+                }
+                cell += 1
+            }
+        }
+        self.bytes = bytes
+        self.offsets = offsets
+        self.lengths = lengths
+    }
+
+    /// The bytes of the value at `row`, `column`, or nil for SQL NULL.
+    public func value(row: Int, column: Int) -> ArraySlice<UInt8>? {
+        let cell = row * columns.count + column
+        let length = lengths[cell]
+        guard length >= 0 else { return nil }
+        let start = offsets[cell]
+        return bytes[start..<start + Int(length)]
+    }
+}
