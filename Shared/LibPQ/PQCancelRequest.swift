@@ -6,11 +6,11 @@ import CLibPQ
 /// Sending it opens a new connection to the server and blocks until the
 /// server has received the request, so call ``send()`` on a thread that may
 /// block, never on a Swift concurrency or event-loop thread.
-public struct PQCancelRequest: ~Copyable, @unchecked Sendable {
-    // @unchecked: PGcancel is a self-contained copy of the backend key and
-    // address made for use from other threads (libpq documents PQcancel as
-    // thread-safe); this value is non-copyable, so exactly one owner sends
-    // and frees it.
+public final class PQCancelRequest: @unchecked Sendable {
+    // @unchecked: the handle is immutable after init, and PGcancel is a
+    // self-contained copy of the backend key and address that libpq
+    // documents as safe to use from any thread (PQcancel is even
+    // signal-safe). It is freed only in deinit, after the last use.
     private let handle: OpaquePointer
 
     init?(connection: OpaquePointer) {
@@ -18,18 +18,21 @@ public struct PQCancelRequest: ~Copyable, @unchecked Sendable {
         self.handle = handle
     }
 
-    /// Sends the cancel request. Throws when it could not be delivered; a
-    /// delivered request does not guarantee that the statement stops.
-    public consuming func send() throws(PQError) {
+    // Freeing here is safe and sufficient: a PGcancel holds memory only, no
+    // socket or server resource, so nothing waits for an explicit close.
+    deinit {
+        PQfreeCancel(handle)
+    }
+
+    /// Sends the cancel request, blocking until it was delivered. Throws when
+    /// it could not be delivered; a delivered request does not guarantee
+    /// that the statement stops.
+    public func send() throws(PQError) {
         var buffer = [CChar](repeating: 0, count: 256)
         let delivered = PQcancel(handle, &buffer, Int32(buffer.count)) == 1
         guard delivered else {
             let message = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw PQError(message: message, connectionIsBroken: false)
         }
-    }
-
-    deinit {
-        PQfreeCancel(handle)
     }
 }

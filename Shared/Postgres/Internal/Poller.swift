@@ -1,0 +1,116 @@
+import Foundation
+internal import LibPQ
+import Synchronization
+
+/// The one thread that waits for the sockets of a pool's connections.
+///
+/// **Why a poller and not a thread per connection.** libpq's blocking calls
+/// must never run on Swift concurrency's cooperative threads (there are only
+/// as many as cores; a blocked one stalls unrelated tasks) nor on event-loop
+/// threads. Connections therefore run libpq in non-blocking mode: the task
+/// that issues a statement calls `PQsendQueryPrepared`/`PQflush`, which
+/// never wait, and this thread waits in `epoll_wait` for the sockets to
+/// become readable, then reads (`PQconsumeInput`), collects the results once
+/// `PQisBusy` is false, and resumes the waiting task. One thread serves all
+/// connections, so on a small machine a query costs one wake-up of this
+/// thread instead of a context switch to and from a dedicated thread per
+/// connection, and idle connections cost no thread at all. Sockets stay
+/// registered while idle, so a server that goes away (a restart, a
+/// terminated backend) is noticed before the connection is borrowed again.
+///
+/// The few calls that block inside libpq and are rare (connecting, which
+/// resolves names and authenticates, and sending a cancel request) run on
+/// short-lived dedicated threads instead (see ``DedicatedThread``).
+final class Poller: Sendable {
+    private enum Phase {
+        case running
+        case stopping(CheckedContinuation<Void, Never>)
+        case stopped
+    }
+
+    private struct State {
+        var drivers: [UInt64: ConnectionDriver] = [:]
+        var nextID: UInt64 = 0
+        var phase = Phase.running
+    }
+
+    private let epoll: Epoll
+    private let state = Mutex(State())
+
+    init(name: String) throws(PostgresError) {
+        do {
+            epoll = try Epoll()
+        } catch {
+            throw PostgresError(code: .connectionLost, serverMessage: error.message)
+        }
+        let thread = Thread { [self] in run() }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Reserves the identifier a connection registers under.
+    func makeRegistrationID() -> UInt64 {
+        state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+    }
+
+    /// Starts delivering the readiness of `fd` to `driver`.
+    func register(_ driver: ConnectionDriver, fd: Int32, id: UInt64) throws(PQError) {
+        state.withLock { $0.drivers[id] = driver }
+        do {
+            try epoll.add(fd: fd, id: id, writable: false)
+        } catch {
+            state.withLock { _ = $0.drivers.removeValue(forKey: id) }
+            throw error
+        }
+    }
+
+    /// Whether `fd` is also watched for writability (while libpq has
+    /// unsent output).
+    func watchWritable(fd: Int32, id: UInt64, _ writable: Bool) {
+        try? epoll.modify(fd: fd, id: id, writable: writable)
+    }
+
+    /// Stops watching `fd`; call before the socket is closed.
+    func deregister(fd: Int32, id: UInt64) {
+        epoll.remove(fd: fd)
+        state.withLock { _ = $0.drivers.removeValue(forKey: id) }
+    }
+
+    /// Stops the thread. Connections must be closed first.
+    func shutdown() async {
+        await withCheckedContinuation { continuation in
+            let alreadyStopped = state.withLock { state in
+                guard case .running = state.phase else { return true }
+                state.phase = .stopping(continuation)
+                return false
+            }
+            if alreadyStopped {
+                continuation.resume()
+            } else {
+                epoll.wake()
+            }
+        }
+    }
+
+    private func run() {
+        while true {
+            for event in epoll.wait(maxEvents: 64) where event.id != Epoll.wakeUpID {
+                let driver = state.withLock { $0.drivers[event.id] }
+                driver?.handleReadiness(readable: event.isReadable, writable: event.isWritable)
+            }
+            let stopping: CheckedContinuation<Void, Never>? = state.withLock { state in
+                guard case .stopping(let continuation) = state.phase else { return nil }
+                state.phase = .stopped
+                return continuation
+            }
+            if let stopping {
+                epoll.close()
+                stopping.resume()
+                return
+            }
+        }
+    }
+}

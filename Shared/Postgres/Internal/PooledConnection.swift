@@ -1,0 +1,10 @@
+/// A connection as the pool tracks it.
+struct PooledConnection: Sendable {
+    let driver: ConnectionDriver
+    /// When the connection is retired (max lifetime minus jitter).
+    let expiresAt: ContinuousClock.Instant
+    /// When it was last returned (or opened).
+    var lastUsed: ContinuousClock.Instant
+
+    var id: Int { driver.id }
+}
