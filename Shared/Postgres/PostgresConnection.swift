@@ -12,6 +12,7 @@ import Synchronization
 public final class PostgresConnection: Sendable {
     let driver: ConnectionDriver
     private let isBorrowed = Atomic<Bool>(true)
+    private let hasCompletedStatement = Atomic<Bool>(false)
 
     init(driver: ConnectionDriver) {
         self.driver = driver
@@ -39,11 +40,20 @@ public final class PostgresConnection: Sendable {
     public func executeScript(_ sql: String) async throws {
         try checkBorrowed()
         try await driver.simpleQuery(sql)
+        hasCompletedStatement.store(true, ordering: .relaxed)
     }
 
     private func run(_ query: PostgresQuery) async throws -> PQResult {
         try checkBorrowed()
-        return try await driver.execute(query)
+        let result = try await driver.execute(query)
+        hasCompletedStatement.store(true, ordering: .relaxed)
+        return result
+    }
+
+    /// Whether a statement completed during this borrow; if none did and
+    /// the connection broke, the connection was stale when borrowed.
+    var completedAnyStatement: Bool {
+        hasCompletedStatement.load(ordering: .relaxed)
     }
 
     private func checkBorrowed() throws(PostgresError) {

@@ -14,29 +14,63 @@ extension PostgresPool {
         line: Int = #line,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let pooled = try await acquire(file: file, line: line)
-        let connection = PostgresConnection(driver: pooled.driver)
-        let result: Swift.Result<Result, any Error>
-        do {
-            result = .success(try await body(connection))
-        } catch {
-            result = .failure(error)
+        try await borrow(retryingStaleConnection: false, file: file, line: line, body)
+    }
+
+    /// Borrows a connection for `body`. With `retryingStaleConnection`,
+    /// when the first statement fails because a previously used connection
+    /// turned out to be dead (its backend was terminated or the server
+    /// restarted while it sat in the pool), `body` runs again on another
+    /// connection; each dead one is discarded, so after at most
+    /// `maxConnections` retries a fresh connection is used. Only for bodies whose first statement is safe to
+    /// repeat if, rarely, the server died just after executing it.
+    nonisolated(nonsending) func borrow<Result>(
+        retryingStaleConnection: Bool,
+        file: String,
+        line: Int,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        var retries = retryingStaleConnection ? configuration.maxConnections : 0
+        while true {
+            let pooled = try await acquire(file: file, line: line)
+            let connection = PostgresConnection(driver: pooled.driver)
+            let result: Swift.Result<Result, any Error>
+            do {
+                result = .success(try await body(connection))
+            } catch {
+                result = .failure(error)
+            }
+            connection.endBorrow()
+            await release(pooled)
+            if retries > 0, !pooled.isFresh, !connection.completedAnyStatement,
+                case .failure(let error as PostgresError) = result, error.code == .connectionLost
+            {
+                retries -= 1
+                logger.debug("retrying on another connection after a stale one failed", metadata: ["connection": "\(pooled.id)"])
+                continue
+            }
+            return try result.get()
         }
-        connection.endBorrow()
-        await release(pooled)
-        return try result.get()
     }
 
     /// Runs `query` on a pooled connection and returns its rows.
+    ///
+    /// If the borrowed connection turns out to have died while it sat in
+    /// the pool, `query` runs again on another connection.
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
-        try await withConnection(file: file, line: line) { try await $0.query(query) }
+        try await borrow(retryingStaleConnection: true, file: file, line: line) { try await $0.query(query) }
     }
 
     /// Runs `query` on a pooled connection and returns the number of rows
     /// it affected.
+    ///
+    /// If the borrowed connection turns out to have died while it sat in
+    /// the pool, `query` runs again on another connection; in the rare
+    /// case that the server died right after committing it, it runs twice,
+    /// so prefer idempotent statements (or a transaction) where that matters.
     @discardableResult
     public func execute(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> Int {
-        try await withConnection(file: file, line: line) { try await $0.execute(query) }
+        try await borrow(retryingStaleConnection: true, file: file, line: line) { try await $0.execute(query) }
     }
 
     /// Runs `body` in a transaction on one pooled connection: commits when
@@ -58,8 +92,8 @@ extension PostgresPool {
         var attempt = 0
         while true {
             do {
-                return try await withConnection(file: file, line: line) { connection in
-                    try await connection.driver.simpleQuery("BEGIN ISOLATION LEVEL \(isolation.sql)")
+                return try await borrow(retryingStaleConnection: true, file: file, line: line) { connection in
+                    try await connection.executeScript("BEGIN ISOLATION LEVEL \(isolation.sql)")
                     let result: Result
                     do {
                         result = try await body(connection)
@@ -69,7 +103,7 @@ extension PostgresPool {
                         _ = try? await connection.driver.simpleQuery("ROLLBACK", cancellable: false)
                         throw error
                     }
-                    try await connection.driver.simpleQuery("COMMIT")
+                    try await connection.executeScript("COMMIT")
                     return result
                 }
             } catch let error as PostgresError where error.isTransient && attempt < retryOnSerializationFailure {

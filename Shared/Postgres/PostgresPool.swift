@@ -106,6 +106,10 @@ public final class PostgresPool: Sendable {
         while true {
             var connection = try await takeOrWait(file: file, line: line)
             let now = ContinuousClock.now
+            guard connection.driver.checkAlive() else {
+                discard(connection)
+                continue
+            }
             if now - connection.lastUsed > configuration.healthCheckAfterIdle {
                 guard await connection.driver.ping() else {
                     logger.debug("discarding connection that failed its liveness check", metadata: ["connection": "\(connection.id)"])
@@ -216,6 +220,7 @@ public final class PostgresPool: Sendable {
         var connection = connection
         let now = ContinuousClock.now
         connection.lastUsed = now
+        connection.isFresh = false
         let outcome: Outcome = state.withLock { state in
             guard !state.isShutDown, connection.expiresAt > now else { return .retire }
             if let waiter = state.waiters.popFirst() {
@@ -309,7 +314,9 @@ public final class PostgresPool: Sendable {
                 )
                 return (waiter, false, nil)
             }
-            state.idle.append(connection)
+            var idle = connection
+            idle.isFresh = false
+            state.idle.append(idle)
             return (nil, false, nil)
         }
         logger.debug("opened connection", metadata: ["connection": "\(driver.id)", "backend_pid": "\(driver.backendPID)"])

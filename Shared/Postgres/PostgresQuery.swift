@@ -54,6 +54,12 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
             sql += "$\(bindings.count)"
         }
 
+        /// Binds `value`, or NULL when it is nil, and inserts its placeholder.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            bindings.append(value)
+            sql += "$\(bindings.count)"
+        }
+
         /// Inserts `text` into the statement as is. Only for text the
         /// program controls, such as a table name from its configuration.
         public mutating func appendInterpolation(unescaped text: String) {

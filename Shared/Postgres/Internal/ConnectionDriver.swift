@@ -128,6 +128,27 @@ final class ConnectionDriver: Sendable {
         }
     }
 
+    /// Reads whatever the server sent while the connection sat idle,
+    /// without waiting, and tells whether the connection is still usable.
+    /// Catches a server that closed the connection (a terminated backend, a
+    /// restart) before the poller thread got to it.
+    func checkAlive() -> Bool {
+        state.withLock { state in
+            guard case .idle = state.phase else { return false }
+            do {
+                try state.connection.consumeInput()
+            } catch {
+                markBroken(&state)
+                return false
+            }
+            guard !state.connection.isBroken else {
+                markBroken(&state)
+                return false
+            }
+            return !state.mustDiscard
+        }
+    }
+
     /// The server-side transaction state.
     var transactionStatus: PQTransactionStatus {
         state.withLock { $0.connection.transactionStatus }

@@ -5,6 +5,9 @@ struct PooledConnection: Sendable {
     let expiresAt: ContinuousClock.Instant
     /// When it was last returned (or opened).
     var lastUsed: ContinuousClock.Instant
+    /// Whether it was just opened for the current borrower, never sitting
+    /// in the pool, so it cannot be stale.
+    var isFresh = true
 
     var id: Int { driver.id }
 }
