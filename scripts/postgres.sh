@@ -90,6 +90,19 @@ load_state() {
 
 pg_ctl_cmd() { as_owner "$PGBIN/pg_ctl" -D "$PGDATA_DIR" "$@"; }
 
+# The server outlives this script: it must not inherit the caller's pipes
+# (beyond stdio, which pg_ctl redirects to the log), or a caller waiting for
+# them to close, such as a test runner, would wait forever.
+close_inherited_fds() {
+    local fd
+    for fd in /proc/$$/fd/*; do
+        fd="${fd##*/}"
+        if [ "$fd" -gt 2 ] 2>/dev/null; then
+            eval "exec $fd>&-" 2>/dev/null || true
+        fi
+    done
+}
+
 init_cluster() {
     [ -f "$PGDATA_DIR/PG_VERSION" ] && return
     log "initializing cluster in $PGDATA_DIR"
@@ -131,6 +144,7 @@ start_cluster() {
     if port_in_use "$STATE_PORT"; then
         die "port $STATE_PORT is taken by another process; remove $DATA/postgres.state to pick a new one"
     fi
+    close_inherited_fds
     pg_ctl_cmd -l "$RUN_DIR/server.log" -w -t 60 start >/dev/null \
         || { tail -n 20 "$RUN_DIR/server.log" >&2; die "cluster did not start"; }
     log "cluster running on 127.0.0.1:$STATE_PORT"
@@ -239,6 +253,7 @@ case "${1:-}" in
         fi ;;
     restart)
         require_private_cluster restart
+        close_inherited_fds
         pg_ctl_cmd -m fast -w -t 60 -l "$RUN_DIR/server.log" restart >/dev/null
         log "cluster restarted" ;;
     status)
