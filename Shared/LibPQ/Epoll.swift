@@ -19,7 +19,7 @@ public final class Epoll: Sendable {
         public let isWritable: Bool
     }
 
-    /// The identifier ``wait(maxEvents:)`` reports for ``wake()``.
+    /// The identifier ``wait(maxEvents:block:)`` reports for ``wake()``.
     public static let wakeUpID: UInt64 = .max
 
     private let epollFD: Int32
@@ -36,7 +36,7 @@ public final class Epoll: Sendable {
         try control(EPOLL_CTL_ADD, fd: eventFD, id: Epoll.wakeUpID, writable: false)
     }
 
-    /// Closes the epoll instance. Call once, after the last ``wait(maxEvents:)``.
+    /// Closes the epoll instance. Call once, after the last ``wait(maxEvents:block:)``.
     public func close() {
         Glibc.close(eventFD)
         Glibc.close(epollFD)
@@ -59,17 +59,18 @@ public final class Epoll: Sendable {
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
     }
 
-    /// Makes a concurrent or the next ``wait(maxEvents:)`` return.
+    /// Makes a concurrent or the next ``wait(maxEvents:block:)`` return.
     public func wake() {
         var one: UInt64 = 1
         _ = write(eventFD, &one, MemoryLayout<UInt64>.size)
     }
 
-    /// Blocks until at least one descriptor is ready (level-triggered), and
-    /// returns what is ready. Interrupted waits return no events.
-    public func wait(maxEvents: Int) -> [Event] {
+    /// Waits until at least one descriptor is ready (level-triggered) and
+    /// returns what is ready: forever when `block` is true, otherwise not at
+    /// all. Interrupted waits return no events.
+    public func wait(maxEvents: Int, block: Bool) -> [Event] {
         var raw = [epoll_event](repeating: epoll_event(), count: maxEvents)
-        let count = epoll_wait(epollFD, &raw, Int32(maxEvents), -1)
+        let count = epoll_wait(epollFD, &raw, Int32(maxEvents), block ? -1 : 0)
         guard count > 0 else { return [] }
         return raw[0..<Int(count)].map { event in
             if event.data.u64 == Epoll.wakeUpID {

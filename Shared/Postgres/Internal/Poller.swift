@@ -32,6 +32,11 @@ final class Poller: Sendable {
         var drivers: [UInt64: ConnectionDriver] = [:]
         var nextID: UInt64 = 0
         var phase = Phase.running
+        /// Task jobs to run on this thread (see the TaskExecutor conformance).
+        var jobs: [UnownedJob] = []
+        /// Whether the thread is blocked in epoll_wait and needs a wake-up
+        /// to see new jobs.
+        var isBlocked = false
     }
 
     private let epoll: Epoll
@@ -97,12 +102,23 @@ final class Poller: Sendable {
 
     private func run() {
         while true {
-            for event in epoll.wait(maxEvents: 64) where event.id != Epoll.wakeUpID {
+            // Run the jobs queued so far; ones they queue run next round,
+            // after the sockets had a turn.
+            let jobs = state.withLock { state in
+                defer { state.jobs.removeAll(keepingCapacity: true) }
+                state.isBlocked = state.jobs.isEmpty
+                return state.jobs
+            }
+            for job in jobs {
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            }
+            for event in epoll.wait(maxEvents: 64, block: jobs.isEmpty) where event.id != Epoll.wakeUpID {
                 let driver = state.withLock { $0.drivers[event.id] }
                 driver?.handleReadiness(readable: event.isReadable, writable: event.isWritable)
             }
             let stopping: CheckedContinuation<Void, Never>? = state.withLock { state in
-                guard case .stopping(let continuation) = state.phase else { return nil }
+                state.isBlocked = false
+                guard case .stopping(let continuation) = state.phase, state.jobs.isEmpty else { return nil }
                 state.phase = .stopped
                 return continuation
             }
@@ -111,6 +127,27 @@ final class Poller: Sendable {
                 stopping.resume()
                 return
             }
+        }
+    }
+}
+
+/// The poller thread can also run tasks: a task that mostly waits for
+/// statements saves a thread hop per statement when it runs where their
+/// results are read (see ``PostgresPool/taskExecutor``).
+extension Poller: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let (accepted, wake) = state.withLock { state in
+            if case .stopped = state.phase { return (false, false) }
+            state.jobs.append(job)
+            defer { state.isBlocked = false }
+            return (true, state.isBlocked)
+        }
+        if !accepted {
+            // The thread is gone; run the job with the default executor.
+            globalConcurrentExecutor.enqueue(job)
+        } else if wake {
+            epoll.wake()
         }
     }
 }
