@@ -52,7 +52,8 @@ public struct PQResult: Sendable {
         self.columns = (0..<columnCount).map { column in
             let index = Int32(column)
             return PQColumn(
-                name: String(cString: PQfname(result, index)),
+                // COPY results describe columns without names.
+                name: PQfname(result, index).map { String(cString: $0) } ?? "",
                 typeOID: PQftype(result, index),
                 isBinary: PQfformat(result, index) == 1
             )

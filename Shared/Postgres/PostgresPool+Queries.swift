@@ -9,6 +9,7 @@ extension PostgresPool {
     /// - Throws: ``PostgresError`` with ``PostgresError/Code/poolExhausted``
     ///   after the acquire timeout, `CancellationError` when the task is
     ///   cancelled while waiting, or whatever `body` throws.
+    @discardableResult
     nonisolated(nonsending) public func withConnection<Result>(
         file: String = #fileID,
         line: Int = #line,
@@ -82,6 +83,7 @@ extension PostgresPool {
     ///     transaction again when it fails with a serialization failure
     ///     (40001) or a deadlock (40P01). `body` must then be safe to
     ///     repeat: it should only touch the database through the connection.
+    @discardableResult
     nonisolated(nonsending) public func withTransaction<Result>(
         isolation: PostgresIsolationLevel = .readCommitted,
         retryOnSerializationFailure: Int = 0,

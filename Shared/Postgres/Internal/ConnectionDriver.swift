@@ -87,10 +87,9 @@ final class ConnectionDriver: Sendable {
         statementCacheCapacity: Int,
         eventHandler: (@Sendable (Event) -> Void)? = nil
     ) async throws(PostgresError) -> ConnectionDriver {
-        let sendableParameters = parameters.map { [$0.keyword, $0.value] }
         do {
             return try await DedicatedThread.run {
-                let connection = try PQConnection.connect(parameters: sendableParameters.map { ($0[0], $0[1]) })
+                let connection = try PQConnection.connect(parameters: parameters)
                 do {
                     try connection.setNonBlocking()
                 } catch {
@@ -272,6 +271,13 @@ final class ConnectionDriver: Sendable {
                     return (pending.continuation, pending.outcome)
                 }
                 pending.results.append(result)
+                if case .unsupported = result.status {
+                    // COPY: libpq now waits for COPY data and would hand out
+                    // this result forever. Report it; the connection cannot
+                    // be used again.
+                    state.mustDiscard = true
+                    return (pending.continuation, pending.outcome)
+                }
             }
             state.phase = .busy(pending)
             return nil

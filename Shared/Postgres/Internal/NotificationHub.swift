@@ -5,11 +5,13 @@ import Synchronization
 /// The pool's LISTEN side: one dedicated connection, shared by every
 /// subscriber, that listens to the union of their channels.
 ///
-/// A single task owns the connection and runs its commands one at a time
-/// (LISTEN, UNLISTEN, reconnecting), so concurrent subscribers never race
-/// on it. Notifications are fanned out from the poller thread.
+/// A single worker task owns the connection and runs its commands one at a
+/// time (LISTEN, UNLISTEN, reconnecting), so concurrent subscribers never
+/// race on it. Notifications are fanned out from the poller thread. The
+/// worker starts with the first subscription, so a pool that never listens
+/// never opens the connection.
 final class NotificationHub: Sendable {
-    private enum Command {
+    fileprivate enum Command: Sendable {
         case listen(String, CheckedContinuation<Void, any Error>)
         case unlisten(String)
         case reconnect
@@ -19,29 +21,21 @@ final class NotificationHub: Sendable {
         var subscribers: [String: [UInt64: AsyncStream<PostgresNotification>.Continuation]] = [:]
         var nextSubscriberID: UInt64 = 0
         var isShutDown = false
+        var worker: Task<Void, Never>?
     }
 
     private let configuration: PostgresConfiguration
     private let poller: Poller
     private let logger: Logger
     private let state = Mutex(State())
+    private let commandStream: AsyncStream<Command>
     private let commands: AsyncStream<Command>.Continuation
-    private let worker: Task<Void, Never>
 
     init(configuration: PostgresConfiguration, poller: Poller, logger: Logger) {
         self.configuration = configuration
         self.poller = poller
         self.logger = logger
-        let (stream, commands) = AsyncStream.makeStream(of: Command.self)
-        self.commands = commands
-        let listener = ListenerConnection(configuration: configuration, poller: poller, logger: logger)
-        self.worker = Task {
-            for await command in stream {
-                await listener.perform(command)
-            }
-            listener.close()
-        }
-        listener.hub = self
+        (commandStream, commands) = AsyncStream.makeStream(of: Command.self)
     }
 
     func subscribe(channel: String) async throws -> AsyncStream<PostgresNotification> {
@@ -51,6 +45,9 @@ final class NotificationHub: Sendable {
         )
         let subscriberID: UInt64? = state.withLock { state in
             guard !state.isShutDown else { return nil }
+            if state.worker == nil {
+                state.worker = startWorker()
+            }
             state.nextSubscriberID += 1
             state.subscribers[channel, default: [:]][state.nextSubscriberID] = continuation
             return state.nextSubscriberID
@@ -70,6 +67,17 @@ final class NotificationHub: Sendable {
         return stream
     }
 
+    private func startWorker() -> Task<Void, Never> {
+        var listener = ListenerConnection(hub: self, configuration: configuration, poller: poller, logger: logger)
+        let commandStream = self.commandStream
+        return Task {
+            for await command in commandStream {
+                await listener.perform(command)
+            }
+            listener.close()
+        }
+    }
+
     private func unsubscribe(channel: String, id: UInt64) {
         let wasLast = state.withLock { state in
             state.subscribers[channel]?[id] = nil
@@ -83,8 +91,8 @@ final class NotificationHub: Sendable {
     }
 
     /// The channels that currently have subscribers.
-    var channels: [String] {
-        state.withLock { Array($0.subscribers.keys) }
+    var channels: Set<String> {
+        state.withLock { Set($0.subscribers.keys) }
     }
 
     func deliver(_ notification: PQNotification) {
@@ -105,108 +113,102 @@ final class NotificationHub: Sendable {
 
     /// Ends every subscription and closes the connection.
     func shutdown() async {
-        let subscribers = state.withLock { state in
+        let (subscribers, worker) = state.withLock { state in
             state.isShutDown = true
             defer { state.subscribers.removeAll() }
-            return state.subscribers.values.flatMap(\.values)
+            return (state.subscribers.values.flatMap(\.values), state.worker)
         }
         subscribers.forEach { $0.finish() }
         commands.finish()
-        worker.cancel()
-        await worker.value
+        worker?.cancel()
+        await worker?.value
+    }
+}
+
+/// The dedicated LISTEN connection. A value owned by the hub's worker task,
+/// so its state needs no lock: commands run one after another.
+private struct ListenerConnection {
+    private weak var hub: NotificationHub?
+    private let configuration: PostgresConfiguration
+    private let poller: Poller
+    private let logger: Logger
+    private var driver: ConnectionDriver?
+    private var listening: Set<String> = []
+
+    init(hub: NotificationHub, configuration: PostgresConfiguration, poller: Poller, logger: Logger) {
+        self.hub = hub
+        self.configuration = configuration
+        self.poller = poller
+        self.logger = logger
     }
 
-    /// The dedicated connection, used only from the hub's worker task.
-    private final class ListenerConnection: @unchecked Sendable {
-        // @unchecked: `driver`, `listening` and `hub` are touched only by
-        // the hub's single worker task (commands run one after another),
-        // except `hub`, which is set once before the first command.
-        private var driver: ConnectionDriver?
-        private var listening: Set<String> = []
-        weak var hub: NotificationHub?
-        private let configuration: PostgresConfiguration
-        private let poller: Poller
-        private let logger: Logger
-
-        init(configuration: PostgresConfiguration, poller: Poller, logger: Logger) {
-            self.configuration = configuration
-            self.poller = poller
-            self.logger = logger
-        }
-
-        func perform(_ command: Command) async {
-            switch command {
-            case .listen(let channel, let continuation):
-                do {
-                    let driver = try await connected()
-                    if !listening.contains(channel) {
-                        try await driver.simpleQuery("LISTEN \(PostgresQuery.quoteIdentifier(channel))", cancellable: false)
-                        listening.insert(channel)
-                    }
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            case .unlisten(let channel):
-                guard let driver, listening.contains(channel), hub?.channels.contains(channel) != true else { return }
-                listening.remove(channel)
-                _ = try? await driver.simpleQuery("UNLISTEN \(PostgresQuery.quoteIdentifier(channel))", cancellable: false)
-            case .reconnect:
-                await reconnect()
+    mutating func perform(_ command: NotificationHub.Command) async {
+        switch command {
+        case .listen(let channel, let continuation):
+            do {
+                try await listen(to: [channel])
+                continuation.resume()
+            } catch {
+                continuation.resume(throwing: error)
             }
+        case .unlisten(let channel):
+            guard let driver, listening.contains(channel), hub?.channels.contains(channel) != true else { return }
+            listening.remove(channel)
+            _ = try? await driver.simpleQuery("UNLISTEN \(PostgresQuery.quoteIdentifier(channel))", cancellable: false)
+        case .reconnect:
+            await reconnect()
         }
+    }
 
-        func close() {
-            driver?.close()
-            driver = nil
-        }
+    mutating func close() {
+        driver?.close()
+        driver = nil
+        listening.removeAll()
+    }
 
-        private func connected() async throws -> ConnectionDriver {
-            if let driver, driver.isReusable {
-                return driver
-            }
+    /// Makes sure the connection is open and listens to `channels`.
+    private mutating func listen(to channels: Set<String>) async throws {
+        if driver?.isReusable != true {
             close()
-            listening.removeAll()
-            let driver = try await ConnectionDriver.connect(
+            driver = try await ConnectionDriver.connect(
                 parameters: configuration.connectionParameters(applicationName: configuration.applicationName + "-listener"),
                 id: 0,
                 poller: poller,
                 statementCacheCapacity: 1,
-                eventHandler: { [weak self] event in
-                    guard let hub = self?.hub else { return }
+                eventHandler: { [weak hub] event in
                     switch event {
-                    case .notification(let notification): hub.deliver(notification)
-                    case .broken: hub.connectionBroke()
+                    case .notification(let notification): hub?.deliver(notification)
+                    case .broken: hub?.connectionBroke()
                     }
                 }
             )
-            self.driver = driver
-            return driver
         }
+        guard let driver else { return }
+        for channel in channels.subtracting(listening) {
+            try await driver.simpleQuery("LISTEN \(PostgresQuery.quoteIdentifier(channel))", cancellable: false)
+            listening.insert(channel)
+        }
+    }
 
-        /// Reopens the connection, with backoff, until every subscribed
-        /// channel is listened to again or the hub shuts down.
-        private func reconnect() async {
-            var delay = configuration.initialReconnectDelay
-            while !Task.isCancelled {
-                guard let channels = hub?.channels, !channels.isEmpty else {
-                    close()
-                    return
-                }
-                do {
-                    let driver = try await connected()
-                    for channel in channels where !listening.contains(channel) {
-                        try await driver.simpleQuery("LISTEN \(PostgresQuery.quoteIdentifier(channel))", cancellable: false)
-                        listening.insert(channel)
-                    }
-                    logger.info("listener connection restored", metadata: ["channels": "\(channels.count)"])
-                    return
-                } catch {
-                    logger.warning("listener connection lost; retrying", metadata: ["error": "\((error as? PostgresError)?.debugDescription ?? "\(error)")"])
-                    close()
-                    try? await Task.sleep(for: delay)
-                    delay = min(delay * 2, configuration.maxReconnectDelay)
-                }
+    /// Reopens the connection, with backoff, until every subscribed channel
+    /// is listened to again or the hub shuts down.
+    private mutating func reconnect() async {
+        var delay = configuration.initialReconnectDelay
+        while !Task.isCancelled {
+            guard let channels = hub?.channels, !channels.isEmpty else {
+                close()
+                return
+            }
+            do {
+                try await listen(to: channels)
+                logger.info("listener connection restored", metadata: ["channels": "\(channels.count)"])
+                return
+            } catch {
+                let description = (error as? PostgresError)?.debugDescription ?? "\(error)"
+                logger.warning("listener connection lost; retrying", metadata: ["error": "\(description)"])
+                close()
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.maxReconnectDelay)
             }
         }
     }
