@@ -4,6 +4,4 @@ public struct PQColumn: Sendable, Hashable {
     public let name: String
     /// The type OID of the column's values (`PQftype`).
     public let typeOID: UInt32
-    /// Whether values are in binary (`true`) or text format (`PQfformat`).
-    public let isBinary: Bool
 }

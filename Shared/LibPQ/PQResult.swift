@@ -54,8 +54,7 @@ public struct PQResult: Sendable {
             return PQColumn(
                 // COPY results describe columns without names.
                 name: PQfname(result, index).map { String(cString: $0) } ?? "",
-                typeOID: PQftype(result, index),
-                isBinary: PQfformat(result, index) == 1
+                typeOID: PQftype(result, index)
             )
         }
         let tuples = String(cString: PQcmdTuples(result))

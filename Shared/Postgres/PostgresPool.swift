@@ -236,7 +236,6 @@ public final class PostgresPool: Sendable {
             guard !state.isShutDown, connection.expiresAt > now else { return .retire }
             if let waiter = state.waiters.popFirst() {
                 state.leased[connection.id] = PoolState.Lease(
-                    connection: connection,
                     borrowedAt: now,
                     file: waiter.file,
                     line: waiter.line
@@ -318,7 +317,6 @@ public final class PostgresPool: Sendable {
             }
             if let waiter = state.waiters.popFirst() {
                 state.leased[driver.id] = PoolState.Lease(
-                    connection: connection,
                     borrowedAt: now,
                     file: waiter.file,
                     line: waiter.line

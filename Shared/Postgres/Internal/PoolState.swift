@@ -4,7 +4,6 @@ import DequeModule
 /// Methods decide; the pool performs the resulting I/O outside the lock.
 struct PoolState {
     struct Lease {
-        var connection: PooledConnection
         let borrowedAt: ContinuousClock.Instant
         let file: String
         let line: Int
@@ -63,7 +62,7 @@ struct PoolState {
                 retired.append(connection)
                 continue
             }
-            leased[connection.id] = Lease(connection: connection, borrowedAt: now, file: file, line: line)
+            leased[connection.id] = Lease(borrowedAt: now, file: file, line: line)
             return connection
         }
         return nil
