@@ -34,7 +34,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
-            path: "Shared/Postgres"
+            path: "Shared/Postgres",
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "PostgresBench",

@@ -28,6 +28,8 @@ extension PostgresTests {
                             #expect(error.code == .connectionLost)
                             failures += 1
                             try? await Task.sleep(for: .milliseconds(20))
+                        } catch is CancellationError {
+                            break  // the load is being stopped
                         } catch {
                             Issue.record(error)
                         }
