@@ -25,6 +25,7 @@ public final class Epoll: Sendable {
     private let epollFD: Int32
     private let eventFD: Int32
 
+    /// Creates the epoll instance and its wake-up eventfd.
     public init() throws(PQError) {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw Epoll.systemError("epoll_create1") }

@@ -11,6 +11,7 @@ public struct PQError: Error, Sendable, CustomStringConvertible {
     /// Whether libpq considers the connection unusable after this failure.
     public let connectionIsBroken: Bool
 
+    /// An error with libpq's message.
     public init(message: String, connectionIsBroken: Bool) {
         self.message = message
         self.connectionIsBroken = connectionIsBroken

@@ -11,6 +11,7 @@ public struct PQParameters: Sendable {
     /// Byte length of each value, or -1 for SQL NULL.
     private var lengths: [Int32] = []
 
+    /// No parameters.
     public init() {}
 
     /// The number of parameters.

@@ -26,6 +26,7 @@ public struct PQServerError: Sendable, Hashable {
     /// The constraint the error is about, when there is one.
     public let constraintName: String?
 
+    /// A server error from its fields.
     public init(
         sqlState: String,
         severity: String,

@@ -5,6 +5,7 @@ internal import LibPQ
 public struct PostgresBindings: Sendable {
     var parameters = PQParameters()
 
+    /// No parameters.
     public init() {}
 
     /// The number of parameters.

@@ -6,6 +6,7 @@ public struct PostgresConfigurationError: Error, Sendable, CustomStringConvertib
     /// What is wrong with it.
     public let reason: String
 
+    /// An error naming `setting` and what is wrong with it.
     public init(setting: String, reason: String) {
         self.setting = setting
         self.reason = reason

@@ -22,6 +22,7 @@ public struct PostgresMigration: Sendable, Hashable {
         SHA256.hexDigest(Array(sql.utf8))
     }
 
+    /// A migration given as values rather than a file.
     public init(version: Int, name: String, sql: String) {
         self.version = version
         self.name = name

@@ -7,6 +7,7 @@ public struct PostgresNotification: Sendable, Hashable {
     /// The server process of the session that sent it.
     public let senderPID: Int32
 
+    /// A notification with the given fields.
     public init(channel: String, payload: String, senderPID: Int32) {
         self.channel = channel
         self.payload = payload
