@@ -19,7 +19,7 @@ public final class Epoll: Sendable {
         public let isWritable: Bool
     }
 
-    /// The identifier ``wait(maxEvents:block:)`` reports for ``wake()``.
+    /// The identifier ``wait(into:block:)`` reports for ``wake()``.
     public static let wakeUpID: UInt64 = .max
 
     private let epollFD: Int32
@@ -37,7 +37,7 @@ public final class Epoll: Sendable {
         try control(EPOLL_CTL_ADD, fd: eventFD, id: Epoll.wakeUpID, writable: false)
     }
 
-    /// Closes the epoll instance. Call once, after the last ``wait(maxEvents:block:)``.
+    /// Closes the epoll instance. Call once, after the last ``wait(into:block:)``.
     public func close() {
         Glibc.close(eventFD)
         Glibc.close(epollFD)
@@ -60,30 +60,46 @@ public final class Epoll: Sendable {
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
     }
 
-    /// Makes a concurrent or the next ``wait(maxEvents:block:)`` return.
+    /// Makes a concurrent or the next ``wait(into:block:)`` return.
     public func wake() {
         var one: UInt64 = 1
         _ = write(eventFD, &one, MemoryLayout<UInt64>.size)
     }
 
+    /// Space for the events one ``wait(into:block:)`` returns, reused from
+    /// call to call by the one thread that waits.
+    public struct EventBuffer {
+        fileprivate var raw: [epoll_event]
+        /// The events the last wait returned.
+        public fileprivate(set) var events: [Event] = []
+
+        /// Room for up to `capacity` events per wait.
+        public init(capacity: Int) {
+            raw = [epoll_event](repeating: epoll_event(), count: capacity)
+            events.reserveCapacity(capacity)
+        }
+    }
+
     /// Waits until at least one descriptor is ready (level-triggered) and
-    /// returns what is ready: forever when `block` is true, otherwise not at
-    /// all. Interrupted waits return no events.
-    public func wait(maxEvents: Int, block: Bool) -> [Event] {
-        var raw = [epoll_event](repeating: epoll_event(), count: maxEvents)
-        let count = epoll_wait(epollFD, &raw, Int32(maxEvents), block ? -1 : 0)
-        guard count > 0 else { return [] }
-        return raw[0..<Int(count)].map { event in
+    /// puts what is ready into `buffer.events`: waits forever when `block`
+    /// is true, otherwise not at all. Interrupted waits return no events.
+    public func wait(into buffer: inout EventBuffer, block: Bool) {
+        buffer.events.removeAll(keepingCapacity: true)
+        let count = epoll_wait(epollFD, &buffer.raw, Int32(buffer.raw.count), block ? -1 : 0)
+        guard count > 0 else { return }
+        for event in buffer.raw[0..<Int(count)] {
             if event.data.u64 == Epoll.wakeUpID {
                 var value: UInt64 = 0
                 _ = read(eventFD, &value, MemoryLayout<UInt64>.size)
             }
             let flags = event.events
             let hangUp = flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
-            return Event(
-                id: event.data.u64,
-                isReadable: flags & EPOLLIN.rawValue != 0 || hangUp,
-                isWritable: flags & EPOLLOUT.rawValue != 0 || hangUp
+            buffer.events.append(
+                Event(
+                    id: event.data.u64,
+                    isReadable: flags & EPOLLIN.rawValue != 0 || hangUp,
+                    isWritable: flags & EPOLLOUT.rawValue != 0 || hangUp
+                )
             )
         }
     }

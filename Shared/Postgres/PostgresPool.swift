@@ -117,10 +117,6 @@ public final class PostgresPool: Sendable {
         while true {
             var connection = try await takeOrWait(file: file, line: line)
             let now = ContinuousClock.now
-            guard connection.driver.checkAlive() else {
-                discard(connection)
-                continue
-            }
             if now - connection.lastUsed > configuration.healthCheckAfterIdle {
                 guard await connection.driver.ping() else {
                     logger.debug("discarding connection that failed its liveness check", metadata: ["connection": "\(connection.id)"])

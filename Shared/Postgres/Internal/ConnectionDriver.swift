@@ -27,7 +27,7 @@ final class ConnectionDriver: Sendable {
 
     fileprivate struct Pending {
         let operationID: UInt64
-        let continuation: CheckedContinuation<[PQResult], any Error>
+        let continuation: UnsafeContinuation<[PQResult], any Error>
         var results: [PQResult] = []
         var cancelRequested = false
     }
@@ -127,27 +127,6 @@ final class ConnectionDriver: Sendable {
         }
     }
 
-    /// Reads whatever the server sent while the connection sat idle,
-    /// without waiting, and tells whether the connection is still usable.
-    /// Catches a server that closed the connection (a terminated backend, a
-    /// restart) before the poller thread got to it.
-    func checkAlive() -> Bool {
-        state.withLock { state in
-            guard case .idle = state.phase else { return false }
-            do {
-                try state.connection.consumeInput()
-            } catch {
-                markBroken(&state)
-                return false
-            }
-            guard !state.connection.isBroken else {
-                markBroken(&state)
-                return false
-            }
-            return !state.mustDiscard
-        }
-    }
-
     /// The server-side transaction state.
     var transactionStatus: PQTransactionStatus {
         state.withLock { $0.connection.transactionStatus }
@@ -162,11 +141,15 @@ final class ConnectionDriver: Sendable {
             state.nextOperationID += 1
             return state.nextOperationID
         }
+        // Unsafe continuations save an allocation per statement; each is
+        // resumed exactly once: by `start` when sending fails, otherwise by
+        // whoever takes the pending operation out of the state (completion,
+        // breakage or close), which happens once under the lock.
         guard cancellable else {
-            return try await withCheckedThrowingContinuation { start(command, operationID, $0) }
+            return try await withUnsafeThrowingContinuation { start(command, operationID, $0) }
         }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { start(command, operationID, $0) }
+            try await withUnsafeThrowingContinuation { start(command, operationID, $0) }
         } onCancel: {
             cancel(operationID)
         }
@@ -175,7 +158,7 @@ final class ConnectionDriver: Sendable {
     private func start(
         _ command: Command,
         _ operationID: UInt64,
-        _ continuation: CheckedContinuation<[PQResult], any Error>
+        _ continuation: UnsafeContinuation<[PQResult], any Error>
     ) {
         let failure: (any Error)? = state.withLock { state -> (any Error)? in
             guard case .idle = state.phase else {
@@ -239,7 +222,7 @@ final class ConnectionDriver: Sendable {
     func handleReadiness(readable: Bool, writable: Bool) {
         var notifications: [PQNotification] = []
         var broke = false
-        let completion: (CheckedContinuation<[PQResult], any Error>, Result<[PQResult], any Error>)? = state.withLock { state in
+        let completion: (UnsafeContinuation<[PQResult], any Error>, Result<[PQResult], any Error>)? = state.withLock { state in
             switch state.phase {
             case .closed, .broken: return nil
             case .idle, .busy: break

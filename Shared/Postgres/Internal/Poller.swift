@@ -101,6 +101,7 @@ final class Poller: Sendable {
     }
 
     private func run() {
+        var buffer = Epoll.EventBuffer(capacity: 64)
         while true {
             // Run the jobs queued so far; ones they queue run next round,
             // after the sockets had a turn.
@@ -112,7 +113,8 @@ final class Poller: Sendable {
             for job in jobs {
                 job.runSynchronously(on: asUnownedTaskExecutor())
             }
-            for event in epoll.wait(maxEvents: 64, block: jobs.isEmpty) where event.id != Epoll.wakeUpID {
+            epoll.wait(into: &buffer, block: jobs.isEmpty)
+            for event in buffer.events where event.id != Epoll.wakeUpID {
                 let driver = state.withLock { $0.drivers[event.id] }
                 driver?.handleReadiness(readable: event.isReadable, writable: event.isWritable)
             }
