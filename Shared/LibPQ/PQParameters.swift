@@ -46,16 +46,17 @@ public struct PQParameters: Sendable {
         // A zero-length value still needs a non-NULL pointer (NULL means SQL
         // NULL), so never hand libpq the base address of an empty buffer.
         let storage = buffer.isEmpty ? [0] : buffer
-        let formats = [Int32](repeating: 1, count: count)
         return try storage.withUnsafeBytes { bytes in
             let base = bytes.baseAddress!.assumingMemoryBound(to: CChar.self)
-            let values: [UnsafePointer<CChar>?] = zip(offsets, lengths).map { offset, length in
-                length < 0 ? nil : base + offset
-            }
-            return try values.withUnsafeBufferPointer { values in
-                try lengths.withUnsafeBufferPointer { lengths in
-                    try formats.withUnsafeBufferPointer { formats in
-                        try body(values.baseAddress, lengths.baseAddress, formats.baseAddress)
+            // Scratch arrays on the stack: this runs once per statement.
+            return try withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: count) { values in
+                try withUnsafeTemporaryAllocation(of: Int32.self, capacity: count) { formats in
+                    for index in 0..<count {
+                        values[index] = lengths[index] < 0 ? nil : base + offsets[index]
+                        formats[index] = 1
+                    }
+                    return try lengths.withUnsafeBufferPointer { lengths in
+                        try body(UnsafePointer(values.baseAddress), lengths.baseAddress, UnsafePointer(formats.baseAddress))
                     }
                 }
             }

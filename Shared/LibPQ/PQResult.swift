@@ -4,8 +4,9 @@ import CLibPQ
 ///
 /// Cell values live in one contiguous byte buffer with an offset and length
 /// per cell, so copying a result costs a handful of allocations however many
-/// rows it has, and the `PGresult` can be cleared right away.
-public struct PQResult: Sendable {
+/// rows it has, and the `PGresult` can be cleared right away. Immutable; a
+/// class so that the rows sharing it retain one reference, not five arrays.
+public final class PQResult: Sendable {
     /// What kind of result this is.
     public enum Status: Sendable, Hashable {
         /// A command that returns no rows completed.

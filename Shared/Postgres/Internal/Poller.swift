@@ -102,32 +102,46 @@ final class Poller: Sendable {
 
     private func run() {
         var buffer = Epoll.EventBuffer(capacity: 64)
+        var ready: [(ConnectionDriver, Epoll.Event)] = []
         while true {
             // Run the jobs queued so far; ones they queue run next round,
             // after the sockets had a turn.
             let jobs = state.withLock { state in
                 defer { state.jobs.removeAll(keepingCapacity: true) }
-                state.isBlocked = state.jobs.isEmpty
                 return state.jobs
             }
             for job in jobs {
                 job.runSynchronously(on: asUnownedTaskExecutor())
             }
-            epoll.wait(into: &buffer, block: jobs.isEmpty)
-            for event in buffer.events where event.id != Epoll.wakeUpID {
-                let driver = state.withLock { $0.drivers[event.id] }
-                driver?.handleReadiness(readable: event.isReadable, writable: event.isWritable)
-            }
-            let stopping: CheckedContinuation<Void, Never>? = state.withLock { state in
-                state.isBlocked = false
-                guard case .stopping(let continuation) = state.phase, state.jobs.isEmpty else { return nil }
-                state.phase = .stopped
-                return continuation
+
+            // Wait for the sockets, blocking only when no job is waiting:
+            // one epoll_wait per round.
+            let (block, stopping) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+                if state.jobs.isEmpty, case .stopping(let continuation) = state.phase {
+                    state.phase = .stopped
+                    return (false, continuation)
+                }
+                state.isBlocked = state.jobs.isEmpty
+                return (state.isBlocked, nil)
             }
             if let stopping {
                 epoll.close()
                 stopping.resume()
                 return
+            }
+            epoll.wait(into: &buffer, block: block)
+
+            ready.removeAll(keepingCapacity: true)
+            state.withLock { state in
+                state.isBlocked = false
+                for event in buffer.events where event.id != Epoll.wakeUpID {
+                    if let driver = state.drivers[event.id] {
+                        ready.append((driver, event))
+                    }
+                }
+            }
+            for (driver, event) in ready {
+                driver.handleReadiness(readable: event.isReadable, writable: event.isWritable)
             }
         }
     }
