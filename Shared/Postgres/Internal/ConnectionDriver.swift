@@ -46,8 +46,9 @@ final class ConnectionDriver: Sendable {
         var nextOperationID: UInt64 = 0
         /// An operation whose task was cancelled before it was sent.
         var cancelledOperationID: UInt64?
-        /// A cancel request was sent: it may still hit a later statement, so
-        /// the connection must not be reused.
+        /// The connection must not serve another borrower: a cancel request
+        /// was sent (it may still hit a later statement), or libpq is stuck
+        /// in COPY mode.
         var mustDiscard = false
         var statements: StatementCache
     }
