@@ -22,6 +22,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="$ROOT/.data"
 PGDATA_DIR="$DATA/postgres"
 RUN_DIR="$DATA/postgres-run"
+# When the repository sits where the postgres user cannot go (say under
+# /root), the cluster lives in postgres's home and .data/postgres and
+# .data/postgres-run are symlinks to it; the server is given the real paths.
+if [ -L "$PGDATA_DIR" ]; then
+    PGDATA_DIR="$(readlink -f "$PGDATA_DIR")"
+    RUN_DIR="$(readlink -f "$RUN_DIR")"
+fi
 ENV_FILE="$DATA/postgres.env"
 DATABASE="restaurant"
 ADMIN_USER="postgres"
@@ -105,13 +112,22 @@ close_inherited_fds() {
 
 init_cluster() {
     [ -f "$PGDATA_DIR/PG_VERSION" ] && return
+    if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$DATA"; then
+        local home
+        home="$(getent passwd postgres | cut -d: -f6)/restaurant-$(echo "$ROOT" | md5sum | cut -c1-12)"
+        log "user postgres cannot reach $DATA; keeping the cluster in $home"
+        mkdir -p "$home/postgres" "$home/run"
+        ln -sfn "$home/postgres" "$DATA/postgres"
+        ln -sfn "$home/run" "$DATA/postgres-run"
+        PGDATA_DIR="$home/postgres"
+        RUN_DIR="$home/run"
+        chown postgres:postgres "$home"
+    fi
     log "initializing cluster in $PGDATA_DIR"
     mkdir -p "$PGDATA_DIR" "$RUN_DIR"
     chmod 700 "$PGDATA_DIR"
     if [ "$(id -u)" -eq 0 ]; then
         chown postgres:postgres "$PGDATA_DIR" "$RUN_DIR"
-        runuser -u postgres -- test -x "$DATA" \
-            || die "user postgres cannot reach $DATA; put the repository where other users can traverse"
     fi
     local pwfile="$RUN_DIR/initdb.pw"
     ( umask 077; echo "$STATE_ADMIN_PASSWORD" > "$pwfile" )
