@@ -114,7 +114,7 @@ extension PostgresTests {
                                 let rows = try await tx.query("SELECT n FROM \(identifier: table) WHERE id = 1")
                                 let n = try rows[0].decode(Int32.self, column: "n")
                                 barrier.increment()
-                                _ = try await TestDatabase.eventually(timeout: .seconds(5)) { barrier.value >= 2 }
+                                _ = try await TestDatabase.eventually(timeout: .seconds(30)) { barrier.value >= 2 }
                                 try await tx.execute("UPDATE \(identifier: table) SET n = \(n + 1) WHERE id = 1")
                             }
                         }
@@ -136,7 +136,7 @@ extension PostgresTests {
                                     let rows = try await tx.query("SELECT n FROM \(identifier: table) WHERE id = 1")
                                     let n = try rows[0].decode(Int32.self, column: "n")
                                     barrier2.increment()
-                                    _ = try await TestDatabase.eventually(timeout: .seconds(5)) { barrier2.value >= 2 }
+                                    _ = try await TestDatabase.eventually(timeout: .seconds(30)) { barrier2.value >= 2 }
                                     try await tx.execute("UPDATE \(identifier: table) SET n = \(n + 1) WHERE id = 1")
                                 }
                             } catch let error as PostgresError where error.code == .serializationFailure {
