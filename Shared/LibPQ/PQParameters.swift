@@ -7,8 +7,8 @@ public struct PQParameters: Sendable {
     public private(set) var types: [UInt32] = []
     /// The binary encoding of all non-NULL values, back to back.
     public private(set) var buffer: [UInt8] = []
-    private var offsets: [Int] = []
-    /// Byte length of each value, or -1 for SQL NULL.
+    /// Byte length of each value, or -1 for SQL NULL; values follow each
+    /// other in `buffer`, so their offsets are the running sum.
     private var lengths: [Int32] = []
 
     /// No parameters.
@@ -20,7 +20,6 @@ public struct PQParameters: Sendable {
     /// Appends a NULL parameter of the given type.
     public mutating func appendNull(type: UInt32) {
         types.append(type)
-        offsets.append(buffer.count)
         lengths.append(-1)
     }
 
@@ -30,7 +29,6 @@ public struct PQParameters: Sendable {
         let start = buffer.count
         encode(&buffer)
         types.append(type)
-        offsets.append(start)
         lengths.append(Int32(buffer.count - start))
     }
 
@@ -51,9 +49,12 @@ public struct PQParameters: Sendable {
             // Scratch arrays on the stack: this runs once per statement.
             return try withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: count) { values in
                 try withUnsafeTemporaryAllocation(of: Int32.self, capacity: count) { formats in
+                    var offset = 0
                     for index in 0..<count {
-                        values[index] = lengths[index] < 0 ? nil : base + offsets[index]
+                        let length = Int(lengths[index])
+                        values[index] = length < 0 ? nil : base + offset
                         formats[index] = 1
+                        offset += max(0, length)
                     }
                     return try lengths.withUnsafeBufferPointer { lengths in
                         try body(UnsafePointer(values.baseAddress), lengths.baseAddress, UnsafePointer(formats.baseAddress))

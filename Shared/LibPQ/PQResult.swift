@@ -31,8 +31,9 @@ public final class PQResult: Sendable {
     /// parsed from `PQcmdTuples`; nil for other commands.
     public let affectedRows: Int?
     private let bytes: [UInt8]
-    private let offsets: [Int]
-    private let lengths: [Int32]
+    /// Per cell, row by row: the offset of its value in `bytes` and its
+    /// length, or -1 for NULL; interleaved to need one allocation.
+    private let cells: [Int]
 
     /// Copies everything out of `result`. The caller still owns and clears it.
     init(copying result: OpaquePointer) {
@@ -61,47 +62,40 @@ public final class PQResult: Sendable {
         let tuples = String(cString: PQcmdTuples(result))
         self.affectedRows = tuples.isEmpty ? nil : Int(tuples)
 
-        var lengths = [Int32]()
+        var cells = [Int]()
         var totalLength = 0
-        lengths.reserveCapacity(rowCount * columnCount)
+        cells.reserveCapacity(rowCount * columnCount * 2)
         for row in 0..<Int32(rowCount) {
             for column in 0..<Int32(columnCount) {
-                if PQgetisnull(result, row, column) == 1 {
-                    lengths.append(-1)
-                } else {
-                    let length = PQgetlength(result, row, column)
-                    lengths.append(length)
-                    totalLength += Int(length)
-                }
+                let isNull = PQgetisnull(result, row, column) == 1
+                let length = isNull ? -1 : Int(PQgetlength(result, row, column))
+                cells.append(totalLength)
+                cells.append(length)
+                totalLength += max(0, length)
             }
         }
         var bytes = [UInt8]()
-        var offsets = [Int]()
         bytes.reserveCapacity(totalLength)
-        offsets.reserveCapacity(lengths.count)
-        var cell = 0
+        var cell = 1
         for row in 0..<Int32(rowCount) {
             for column in 0..<Int32(columnCount) {
-                offsets.append(bytes.count)
-                let length = Int(lengths[cell])
+                let length = cells[cell]
                 if length > 0 {
-                    let value = UnsafeRawBufferPointer(start: PQgetvalue(result, row, column), count: length)
-                    bytes.append(contentsOf: value)
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(start: PQgetvalue(result, row, column), count: length))
                 }
-                cell += 1
+                cell += 2
             }
         }
         self.bytes = bytes
-        self.offsets = offsets
-        self.lengths = lengths
+        self.cells = cells
     }
 
     /// The bytes of the value at `row`, `column`, or nil for SQL NULL.
     public func value(row: Int, column: Int) -> ArraySlice<UInt8>? {
-        let cell = row * columns.count + column
-        let length = lengths[cell]
+        let cell = (row * columns.count + column) * 2
+        let length = cells[cell + 1]
         guard length >= 0 else { return nil }
-        let start = offsets[cell]
-        return bytes[start..<start + Int(length)]
+        let start = cells[cell]
+        return bytes[start..<start + length]
     }
 }

@@ -239,7 +239,9 @@ final class ConnectionDriver: Sendable {
             } catch {
                 // Handled below: libpq marks the connection bad.
             }
-            notifications = state.connection.notifications()
+            if eventHandler != nil {
+                notifications = state.connection.notifications()
+            }
 
             if state.connection.isBroken {
                 broke = true

@@ -103,16 +103,16 @@ final class Poller: Sendable {
     private func run() {
         var buffer = Epoll.EventBuffer(capacity: 64)
         var ready: [(ConnectionDriver, Epoll.Event)] = []
+        var jobs: [UnownedJob] = []
         while true {
             // Run the jobs queued so far; ones they queue run next round,
-            // after the sockets had a turn.
-            let jobs = state.withLock { state in
-                defer { state.jobs.removeAll(keepingCapacity: true) }
-                return state.jobs
-            }
+            // after the sockets had a turn. Swapping the arrays reuses both
+            // buffers instead of allocating one per round.
+            state.withLock { swap(&$0.jobs, &jobs) }
             for job in jobs {
                 job.runSynchronously(on: asUnownedTaskExecutor())
             }
+            jobs.removeAll(keepingCapacity: true)
 
             // Wait for the sockets, blocking only when no job is waiting:
             // one epoll_wait per round.
