@@ -9,12 +9,14 @@ let package = Package(
         .library(name: "RPC", targets: ["RPC"]),
         .library(name: "GRPCProtos", targets: ["GRPCProtos"]),
         .library(name: "GRPCServices", targets: ["GRPCServices"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
         .executable(name: "rpcgen", targets: ["rpcgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // C libraries, through pkg-config.
@@ -24,6 +26,8 @@ let package = Package(
                        providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CZlib", path: "Shared/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
 
         // protoc-c output for every .proto (generated).
         .target(name: "RestaurantProtosC", dependencies: ["CProtobufC"], path: "Shared/RestaurantProtosC"),
@@ -54,6 +58,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Shared/RPC"),
+
+        // The pooled PostgreSQL library on libpq (LibPQ holds the pointer work).
+        .target(name: "LibPQ", dependencies: ["CLibPQ"], path: "Shared/LibPQ"),
+        .target(name: "Postgres", dependencies: [
+            "LibPQ",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], path: "Shared/Postgres", exclude: ["README.md"]),
 
         // Generated Swift for google.protobuf's well-known types, plus helpers.
         .target(name: "WellKnownTypes", dependencies: ["Protobuf", "RestaurantProtosC"],
@@ -99,6 +111,15 @@ let package = Package(
         .testTarget(name: "RestaurantCtlTests", dependencies: ["RestaurantCtlKit"],
                     path: "Tests/RestaurantCtlTests", exclude: ["Fixtures"]),
 
+        .executableTarget(name: "postgres-bench", dependencies: [
+            "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/PostgresBench"),
+
+        .testTarget(name: "PostgresTests", dependencies: [
+            "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/PostgresTests"),
         .testTarget(name: "RPCTests", dependencies: [
             "RPC", "Gzip", "GRPCProtos", "GRPCServices", "InteropTesting", "Protobuf", "WellKnownTypes",
             .product(name: "NIOCore", package: "swift-nio"),

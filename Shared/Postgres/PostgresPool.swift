@@ -1,0 +1,356 @@
+import Logging
+import Synchronization
+
+/// A pool of PostgreSQL connections: the one way a service talks to its
+/// database.
+///
+/// ```swift
+/// let pool = try PostgresPool(configuration: .init(connectionString: url, schema: "catalog"))
+/// let rows = try await pool.query("SELECT id, name FROM products WHERE id = \(id)")
+/// let (id, name) = try rows[0].decode((Int64, String).self)
+/// await pool.shutdown()
+/// ```
+///
+/// - Borrowers are served first come, first served; one that waits longer
+///   than the acquire timeout gets ``PostgresError/Code/poolExhausted``, and
+///   one whose task is cancelled while waiting gets `CancellationError`.
+/// - A connection idle for more than a second is checked before it is handed
+///   out; connections are replaced after their maximum lifetime and closed
+///   after the idle timeout (down to the minimum).
+/// - A connection returned inside a transaction is rolled back; one that is
+///   broken, or whose statement was cancelled, is closed, never reused.
+/// - When the server cannot be reached, the pool retries with exponential
+///   backoff; meanwhile borrowers fail fast with
+///   ``PostgresError/Code/connectionLost`` instead of waiting.
+///
+/// All I/O is non-blocking, driven by one poller thread per pool (see the
+/// design note on `Poller`). Call ``shutdown()`` when done.
+public final class PostgresPool: Sendable {
+    /// The configuration the pool was created with.
+    public let configuration: PostgresConfiguration
+    let logger: Logger
+    let poller: Poller
+    let state = Mutex(PoolState())
+    private let maintenanceTask = Mutex<Task<Void, Never>?>(nil)
+    let notificationHub: NotificationHub
+
+    /// Validates `configuration` and starts the pool: its poller thread and
+    /// a maintenance task that opens the minimum connections and keeps the
+    /// pool healthy.
+    ///
+    /// - Throws: ``PostgresConfigurationError`` naming an invalid setting.
+    public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "postgres.pool")) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        self.poller = try Poller(name: "postgres-poller")
+        self.notificationHub = NotificationHub(configuration: configuration, poller: poller, logger: logger)
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                guard let self else { return }
+                self.maintain()
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        maintenanceTask.withLock { $0 = task }
+    }
+
+    /// An executor that runs tasks on the pool's poller thread, where the
+    /// pool's statements complete.
+    ///
+    /// By default a statement's result resumes the waiting task on Swift's
+    /// global executor, a hop to another thread. A task that does little
+    /// besides issuing statements (a batch job, a benchmark) avoids that hop
+    /// by preferring this executor:
+    /// `Task(executorPreference: pool.taskExecutor) { … }`. Keep such tasks
+    /// light: while one runs, no connection of the pool makes progress.
+    public var taskExecutor: any TaskExecutor { poller }
+
+    /// A snapshot of the pool's connections, waiters and counters.
+    public func metrics() -> PostgresPoolMetrics {
+        state.withLock { $0.metrics() }
+    }
+
+    /// Closes every connection and stops the pool. Waiting borrowers fail
+    /// with ``PostgresError/Code/poolShutDown``; borrowed connections are
+    /// closed when their borrowers return them, which this waits for.
+    /// Later calls return at once.
+    public func shutdown() async {
+        let (idle, waiters, alreadyShutDown) = state.withLock { state in
+            let alreadyShutDown = state.isShutDown
+            state.isShutDown = true
+            let idle = state.idle
+            let waiters = state.waiters
+            state.idle.removeAll()
+            state.waiters.removeAll()
+            state.connectionsClosed += idle.count
+            return (idle, waiters, alreadyShutDown)
+        }
+        guard !alreadyShutDown else { return }
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: PostgresError(code: .poolShutDown))
+        }
+        for connection in idle {
+            connection.driver.close()
+        }
+        let task = maintenanceTask.withLock { $0 }
+        task?.cancel()
+        await task?.value
+        await notificationHub.shutdown()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state in
+                state.shutdownCompletion = continuation
+                return state.takeShutdownCompletionIfDone()
+            }
+            done?.resume()
+        }
+        await poller.shutdown()
+        logger.debug("postgres pool shut down")
+    }
+
+    // MARK: - Borrowing
+
+    /// Borrows a connection: an idle one if there is one (checked first if
+    /// it sat idle), otherwise waits in line.
+    func acquire(file: String, line: Int) async throws -> PooledConnection {
+        let started = ContinuousClock.now
+        while true {
+            var connection = try await takeOrWait(file: file, line: line)
+            let now = ContinuousClock.now
+            if now - connection.lastUsed > configuration.healthCheckAfterIdle {
+                guard await connection.driver.ping() else {
+                    logger.debug("discarding connection that failed its liveness check", metadata: ["connection": "\(connection.id)"])
+                    discard(connection)
+                    continue
+                }
+                connection.lastUsed = now
+            }
+            let waited = ContinuousClock.now - started
+            state.withLock { state in
+                state.acquireCount += 1
+                state.waitTimes.record(waited)
+            }
+            return connection
+        }
+    }
+
+    private func takeOrWait(file: String, line: Int) async throws -> PooledConnection {
+        var retired: [PooledConnection] = []
+        let immediate: Result<PooledConnection, PostgresError>? = state.withLock { state in
+            guard !state.isShutDown else { return .failure(PostgresError(code: .poolShutDown)) }
+            return state.takeIdle(now: .now, file: file, line: line, retired: &retired).map { .success($0) }
+        }
+        retired.forEach { $0.driver.close() }
+        if let immediate {
+            return try immediate.get()
+        }
+
+        let waiterID = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                enqueue(waiterID, continuation, file: file, line: line)
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> PoolState.Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == waiterID }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    private func enqueue(
+        _ waiterID: UInt64,
+        _ continuation: CheckedContinuation<PooledConnection, any Error>,
+        file: String,
+        line: Int
+    ) {
+        enum Decision {
+            case resume(Result<PooledConnection, any Error>)
+            case wait(connect: Int, failing: [PoolState.Waiter], error: PostgresError)
+        }
+        var retired: [PooledConnection] = []
+        let decision: Decision = state.withLock { state in
+            let now = ContinuousClock.now
+            guard !state.isShutDown else { return .resume(.failure(PostgresError(code: .poolShutDown))) }
+            // Checked under the lock the cancellation handler also takes, so
+            // a cancellation cannot slip between this check and the enqueue.
+            guard !Task.isCancelled else { return .resume(.failure(CancellationError())) }
+            if let connection = state.takeIdle(now: now, file: file, line: line, retired: &retired) {
+                return .resume(.success(connection))
+            }
+            state.waiters.append(
+                PoolState.Waiter(id: waiterID, continuation: continuation, enqueuedAt: now, file: file, line: line)
+            )
+            let connect = state.connectionsToOpenForWaiters(now: now, max: configuration.maxConnections)
+            return .wait(connect: connect, failing: state.failWaitersIfUnreachable(now: now), error: state.unreachableError)
+        }
+        retired.forEach { $0.driver.close() }
+        switch decision {
+        case .resume(let result):
+            continuation.resume(with: result)
+        case .wait(let connect, let failing, let error):
+            failing.forEach { $0.continuation.resume(throwing: error) }
+            openConnections(connect)
+        }
+    }
+
+    /// Returns a borrowed connection: rolls back an open transaction, then
+    /// hands it to the next waiter or keeps it idle; closes it if it cannot
+    /// be cleaned, broke, expired, or the pool is shutting down.
+    func release(_ connection: PooledConnection) async {
+        var reusable = connection.driver.isReusable
+        if reusable {
+            switch connection.driver.transactionStatus {
+            case .idle:
+                break
+            case .inTransaction, .inFailedTransaction:
+                let rolledBack = (try? await connection.driver.simpleQuery("ROLLBACK", cancellable: false)) != nil
+                reusable = rolledBack && connection.driver.transactionStatus == .idle
+            case .active, .unknown:
+                reusable = false
+            }
+        }
+        guard reusable else {
+            discard(connection)
+            return
+        }
+
+        enum Outcome {
+            case handOver(PoolState.Waiter)
+            case keptIdle
+            case retire
+        }
+        var connection = connection
+        let now = ContinuousClock.now
+        connection.lastUsed = now
+        connection.isFresh = false
+        let outcome: Outcome = state.withLock { state in
+            guard !state.isShutDown, connection.expiresAt > now else { return .retire }
+            if let waiter = state.waiters.popFirst() {
+                state.leased[connection.id] = PoolState.Lease(
+                    borrowedAt: now,
+                    file: waiter.file,
+                    line: waiter.line
+                )
+                return .handOver(waiter)
+            }
+            state.leased[connection.id] = nil
+            state.idle.append(connection)
+            return .keptIdle
+        }
+        switch outcome {
+        case .handOver(let waiter):
+            waiter.continuation.resume(returning: connection)
+        case .keptIdle:
+            break
+        case .retire:
+            discard(connection)
+        }
+    }
+
+    /// Closes a borrowed connection and, if borrowers are waiting, opens a
+    /// replacement (or fails them fast while the server is unreachable).
+    func discard(_ connection: PooledConnection) {
+        connection.driver.close()
+        let now = ContinuousClock.now
+        let (connect, failing, error, shutdownDone) = state.withLock { state in
+            state.leased[connection.id] = nil
+            state.connectionsClosed += 1
+            let connect = state.connectionsToOpenForWaiters(now: now, max: configuration.maxConnections)
+            return (connect, state.failWaitersIfUnreachable(now: now), state.unreachableError, state.takeShutdownCompletionIfDone())
+        }
+        failing.forEach { $0.continuation.resume(throwing: error) }
+        shutdownDone?.resume()
+        openConnections(connect)
+    }
+
+    // MARK: - Opening connections
+
+    /// Opens `count` connections, already counted in `connecting`.
+    func openConnections(_ count: Int) {
+        for _ in 0..<count {
+            let id = state.withLock { state in
+                state.nextConnectionID += 1
+                return state.nextConnectionID
+            }
+            Task { await self.openConnection(id: id) }
+        }
+    }
+
+    private func openConnection(id: Int) async {
+        do {
+            let driver = try await ConnectionDriver.connect(
+                parameters: configuration.connectionParameters(applicationName: configuration.applicationName),
+                id: id,
+                poller: poller,
+                statementCacheCapacity: configuration.statementCacheCapacity
+            )
+            connectionOpened(driver)
+        } catch {
+            connectionFailed(error)
+        }
+    }
+
+    private func connectionOpened(_ driver: ConnectionDriver) {
+        let now = ContinuousClock.now
+        // Up to 10% less than the maximum lifetime, so connections opened
+        // together do not all expire together.
+        let lifetime = configuration.maxLifetime * (1 - Double.random(in: 0...0.1))
+        let connection = PooledConnection(driver: driver, expiresAt: now + lifetime, lastUsed: now)
+        let (waiter, close, shutdownDone) = state.withLock { state in
+            state.connecting -= 1
+            state.connectionsCreated += 1
+            state.consecutiveFailures = 0
+            state.retryAt = nil
+            state.lastConnectError = nil
+            if state.isShutDown {
+                state.connectionsClosed += 1
+                return (PoolState.Waiter?.none, true, state.takeShutdownCompletionIfDone())
+            }
+            if let waiter = state.waiters.popFirst() {
+                state.leased[driver.id] = PoolState.Lease(
+                    borrowedAt: now,
+                    file: waiter.file,
+                    line: waiter.line
+                )
+                return (waiter, false, nil)
+            }
+            var idle = connection
+            idle.isFresh = false
+            state.idle.append(idle)
+            return (nil, false, nil)
+        }
+        logger.debug("opened connection", metadata: ["connection": "\(driver.id)", "backend_pid": "\(driver.backendPID)"])
+        if close {
+            driver.close()
+        }
+        shutdownDone?.resume()
+        waiter?.continuation.resume(returning: connection)
+    }
+
+    private func connectionFailed(_ error: PostgresError) {
+        let now = ContinuousClock.now
+        let (failing, delay, shutdownDone) = state.withLock { state in
+            state.connecting -= 1
+            state.connectionFailures += 1
+            state.consecutiveFailures += 1
+            let exponent = min(state.consecutiveFailures - 1, 16)
+            let base = min(configuration.maxReconnectDelay, configuration.initialReconnectDelay * (1 << exponent))
+            // Random jitter spreads reconnects of many service replicas.
+            let delay = base * Double.random(in: 0.5...1.0)
+            state.retryAt = now + delay
+            state.lastConnectError = error
+            return (state.failWaitersIfUnreachable(now: now), delay, state.takeShutdownCompletionIfDone())
+        }
+        logger.warning(
+            "could not connect to PostgreSQL; retrying",
+            metadata: ["error": "\(error.debugDescription)", "retry_in": "\(delay)"]
+        )
+        failing.forEach { $0.continuation.resume(throwing: error) }
+        shutdownDone?.resume()
+    }
+}
