@@ -17,6 +17,14 @@ bash scripts/check-generated.sh
 step "build"
 swift build --build-tests
 
+step "PostgreSQL (throwaway cluster)"
+bash scripts/postgres.sh start
+trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+set -a
+# shellcheck disable=SC1091
+source .data/postgres.env
+set +a
+
 step "Swift tests"
 swift test --skip-build
 

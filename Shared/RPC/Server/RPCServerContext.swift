@@ -17,8 +17,16 @@ public final class RPCServerContext: Sendable {
     public let peer: String
     /// When the client stops waiting, from its `grpc-timeout`.
     public let deadline: ContinuousClock.Instant?
-    /// A logger carrying the call's method and peer.
-    public let logger: Logger
+    private let serverLogger: Logger
+
+    /// A logger carrying the call's method and peer. Built on use: most
+    /// calls never log, and metadata costs an allocation per call.
+    public var logger: Logger {
+        var logger = serverLogger
+        logger[metadataKey: "rpc.method"] = "\(path)"
+        logger[metadataKey: "peer"] = "\(peer)"
+        return logger
+    }
 
     private struct State {
         var initialMetadata = Metadata()
@@ -38,7 +46,7 @@ public final class RPCServerContext: Sendable {
         self.metadata = metadata
         self.peer = peer
         self.deadline = deadline
-        self.logger = logger
+        self.serverLogger = logger
     }
 
     /// Time left before the deadline, nil without one.

@@ -37,11 +37,16 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     private static let shutdownPayload: UInt64 = 0x7368_7574_646f_776e
 
     /// Headers every response starts with.
-    let baseResponseHeaders = [
+    static let baseResponseHeaders = [
         HTTP2Header(":status", "200"),
         HTTP2Header("content-type", "application/grpc"),
         HTTP2Header("grpc-accept-encoding", CompressionAlgorithm.acceptEncodingHeader),
     ]
+    /// The same, for clients that accept gzip: each message's flag says
+    /// whether it is compressed, so advertising gzip lets any of them be.
+    static let gzipResponseHeaders = baseResponseHeaders + [HTTP2Header("grpc-encoding", "gzip")]
+    /// The trailers of most successful calls.
+    static let okTrailers = [HTTP2Header("grpc-status", "0")]
 
     var interceptors: [any RPCServerInterceptor] { router.interceptors }
 
@@ -244,12 +249,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
             }
             requestEncoding = algorithm
         }
-        var callLogger = logger
-        callLogger[metadataKey: "rpc.method"] = "\(path)"
-        callLogger[metadataKey: "peer"] = "\(peer)"
         let context = RPCServerContext(
             path: path, service: route.service, method: route.method, kind: route.handler.kind,
-            metadata: Metadata(headerFields: custom), peer: peer, deadline: deadline, logger: callLogger)
+            metadata: Metadata(headerFields: custom), peer: peer, deadline: deadline, logger: logger)
         let stream = ServerStream(
             id: id, connection: self, route: route, context: context, requestEncoding: requestEncoding,
             clientAcceptsGzip: CompressionAlgorithm.accepted(by: acceptEncoding).contains(.gzip),
@@ -268,7 +270,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
 
     /// A trailers-only response for a call rejected before it started.
     private func respond(to id: Int32, with error: RPCError) {
-        var headers = baseResponseHeaders
+        var headers = Self.baseResponseHeaders
         headers.append(HTTP2Header("grpc-status", String(error.code.rawValue)))
         headers.append(HTTP2Header("grpc-message", PercentEncoding.encode(error.message)))
         submitFinalResponse(headers, on: id)

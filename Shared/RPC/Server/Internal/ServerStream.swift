@@ -235,10 +235,7 @@ final class ServerStream {
 
     private func sendHeaders() throws {
         headersSent = true
-        var headers = connection.baseResponseHeaders
-        // Each message's flag says whether it is compressed; advertising gzip
-        // whenever the client accepts it lets any later message use it.
-        if clientAcceptsGzip { headers.append(HTTP2Header("grpc-encoding", "gzip")) }
+        var headers = clientAcceptsGzip ? ServerConnectionHandler.gzipResponseHeaders : ServerConnectionHandler.baseResponseHeaders
         for (name, value) in context.initialMetadata.headerFields { headers.append(HTTP2Header(name, value)) }
         do {
             try session.submitResponse(on: id, headers: headers, endStream: false)
@@ -269,15 +266,20 @@ final class ServerStream {
         statusSent = true
         deadlineTimer?.cancel()
         deadlineTimer = nil
-        var fields = [HTTP2Header("grpc-status", String(status.code.rawValue))]
-        if !status.message.isEmpty {
-            fields.append(HTTP2Header("grpc-message", PercentEncoding.encode(status.message)))
+        var fields: [HTTP2Header]
+        if status.code == .ok, status.message.isEmpty, metadata.isEmpty {
+            fields = ServerConnectionHandler.okTrailers
+        } else {
+            fields = [HTTP2Header("grpc-status", String(status.code.rawValue))]
+            if !status.message.isEmpty {
+                fields.append(HTTP2Header("grpc-message", PercentEncoding.encode(status.message)))
+            }
+            for (name, value) in metadata.headerFields { fields.append(HTTP2Header(name, value)) }
         }
-        for (name, value) in metadata.headerFields { fields.append(HTTP2Header(name, value)) }
         if headersSent {
             session.finish(id, trailers: fields)
         } else {
-            var headers = connection.baseResponseHeaders
+            var headers = ServerConnectionHandler.baseResponseHeaders
             for (name, value) in context.initialMetadata.headerFields { headers.append(HTTP2Header(name, value)) }
             do {
                 try session.submitResponse(on: id, headers: headers + fields, endStream: true)
