@@ -32,6 +32,13 @@ public struct PQParameters: Sendable {
         lengths.append(Int32(buffer.count - start))
     }
 
+    /// Appends every parameter of `other`, after these.
+    public mutating func append(contentsOf other: PQParameters) {
+        types += other.types
+        lengths += other.lengths
+        buffer += other.buffer
+    }
+
     /// Calls `body` with the C arrays libpq's `PQsend*` functions take:
     /// value pointers (NULL for SQL NULL), lengths and formats (all binary).
     func withCArrays<R>(

@@ -24,4 +24,9 @@ public struct PostgresBindings: Sendable {
             parameters.append(type: Value.postgresDataType.rawValue) { value.encode(into: &$0) }
         }
     }
+
+    /// Appends every parameter of `other`, after these.
+    public mutating func append(contentsOf other: PostgresBindings) {
+        parameters.append(contentsOf: other.parameters)
+    }
 }
