@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "GRPCServices", targets: ["GRPCServices"]),
         .library(name: "Postgres", targets: ["Postgres"]),
         .executable(name: "rpcgen", targets: ["rpcgen"]),
+        .executable(name: "catalog-service", targets: ["catalog-service"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -82,6 +83,24 @@ let package = Package(
         // The generated client library users import.
         .target(name: "RestaurantAPI", dependencies: ["Protobuf", "RestaurantProtosC", "RPC", "WellKnownTypes"],
                 path: "Shared/RestaurantAPI"),
+
+        // What every service binary shares: configuration, logging, auth,
+        // metrics, health and reflection, database readiness, shutdown.
+        .target(name: "ServiceKit", dependencies: [
+            "RPC", "GRPCServices", "GRPCProtos", "Postgres", "Protobuf", "RestaurantAPI", "WellKnownTypes",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], path: "Shared/ServiceKit"),
+
+        // Services: a library each (handlers, store, migrations) and a thin executable.
+        .target(name: "Catalog", dependencies: [
+            "ServiceKit", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Services/Catalog/Catalog", resources: [.copy("Migrations")]),
+        .executableTarget(name: "catalog-service", dependencies: ["Catalog", "ServiceKit"],
+                          path: "Services/Catalog/Main"),
 
         // Tools.
         .executableTarget(name: "rpcgen", dependencies: [

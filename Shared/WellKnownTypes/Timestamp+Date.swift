@@ -15,6 +15,17 @@ extension Google_Protobuf_Timestamp {
         self.nanos = Int32(nanos)
     }
 
+    /// The timestamp of `date` rounded to whole microseconds: for times read
+    /// from stores that keep microseconds (PostgreSQL's timestamptz), whose
+    /// exact value a `Date` cannot hold but rounding recovers.
+    public init(microsecondsOf date: Date) {
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        let seconds = (micros / 1_000_000).rounded(.down)
+        self.init()
+        self.seconds = Int64(seconds)
+        self.nanos = Int32(micros - seconds * 1_000_000) * 1000
+    }
+
     /// The current time.
     public static var now: Google_Protobuf_Timestamp { Google_Protobuf_Timestamp(Date()) }
 

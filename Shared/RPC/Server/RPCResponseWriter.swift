@@ -13,6 +13,13 @@ public struct RPCResponseWriter<Message: ProtobufMessage>: Sendable {
         try await call.send(message, compress: compress)
     }
 
+    /// Sends the response headers (and the context's initial metadata) now,
+    /// before any message: for streams whose first message may be long in
+    /// coming, so the client knows the call was accepted.
+    public func sendHeaders() async throws {
+        try await call.sendHeaders()
+    }
+
     /// Sends each message in order.
     public func write(contentsOf messages: some Sequence<Message>) async throws {
         for message in messages { try await write(message) }

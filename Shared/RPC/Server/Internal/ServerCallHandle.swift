@@ -55,6 +55,15 @@ struct ServerCallHandle: Sendable {
         }
     }
 
+    func sendHeaders() async throws {
+        let stream = self.stream
+        if eventLoop.inEventLoop {
+            try stream.value.sendHeadersIfNeeded()
+        } else {
+            try await eventLoop.submit { try stream.value.sendHeadersIfNeeded() }.get()
+        }
+    }
+
     func send<Message: ProtobufMessage>(_ message: Message, compress: Bool?) async throws {
         let compressed = (compress ?? context.compressResponses) && clientAcceptsGzip
         let framed = try MessageFramer.frame(message, compression: compressed ? .gzip : .identity,

@@ -217,6 +217,14 @@ final class ServerStream {
         return session.bufferedBytes(on: id) < Self.highWaterMark
     }
 
+    /// Sends the response headers now unless they went out already.
+    func sendHeadersIfNeeded() throws {
+        if let terminalError { throw terminalError }
+        guard !headersSent, !statusSent, !isClosed else { return }
+        try sendHeaders()
+        connection.scheduleFlush()
+    }
+
     func waitForDrain(_ continuation: CheckedContinuation<Void, Error>) {
         if let terminalError {
             continuation.resume(throwing: terminalError)

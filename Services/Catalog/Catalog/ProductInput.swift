@@ -1,0 +1,72 @@
+import RestaurantAPI
+import RPC
+import ServiceKit
+
+/// A product's fields after validation: trimmed, bounded, tags normalized.
+/// Built from CreateProductRequest, or from the masked fields of an update.
+struct ProductInput: Sendable {
+    var categoryID: Int64
+    var name: String
+    var description: String
+    var priceCents: Int64
+    var preparationMinutes: Int32
+    var calories: Int32?
+    var available: Bool
+    var featured: Bool
+    var tags: [String]
+
+    /// Validates a create request with the contract's rules and messages.
+    init(_ request: CreateProductRequest) throws(RPCError) {
+        categoryID = try Self.category(request.categoryId, field: "category_id")
+        name = try Self.name(request.name, field: "name")
+        description = try Self.description(request.description, field: "description")
+        priceCents = try Self.price(request.priceCents, field: "price_cents")
+        preparationMinutes = try Self.preparation(request.preparationMinutes, field: "preparation_minutes")
+        calories = try Self.calories(request.calories, field: "calories")
+        available = request.available ?? true
+        featured = request.featured
+        tags = try Self.tags(request.tags, field: "tags")
+    }
+
+    static func category(_ id: Int64, field: String) throws(RPCError) -> Int64 {
+        try Validate.positive(id, field)
+        return id
+    }
+
+    static func name(_ value: String, field: String) throws(RPCError) -> String {
+        try Validate.text(value, field, length: 1...200)
+    }
+
+    static func description(_ value: String, field: String) throws(RPCError) -> String {
+        try Validate.text(value, field, length: 0...5000)
+    }
+
+    static func price(_ value: Int64, field: String) throws(RPCError) -> Int64 {
+        try Validate.positive(value, field)
+        return value
+    }
+
+    static func preparation(_ value: Int32, field: String) throws(RPCError) -> Int32 {
+        try Validate.number(value, field, in: 0...480)
+        return value
+    }
+
+    static func calories(_ value: Int32?, field: String) throws(RPCError) -> Int32? {
+        if let value, value < 0 { throw RPCError(.invalidArgument, "\(field) must not be negative") }
+        return value
+    }
+
+    /// Trimmed, lowercased, first occurrence kept.
+    static func tags(_ values: [String], field: String) throws(RPCError) -> [String] {
+        guard values.count <= 20 else {
+            throw RPCError(.invalidArgument, "\(field) must contain at most 20 tags")
+        }
+        var seen = Set<String>()
+        var tags: [String] = []
+        for (index, value) in values.enumerated() {
+            let tag = try Validate.text(value, "\(field)[\(index)]", length: 1...50).lowercased()
+            if seen.insert(tag).inserted { tags.append(tag) }
+        }
+        return tags
+    }
+}

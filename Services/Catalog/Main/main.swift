@@ -1,0 +1,4 @@
+import Catalog
+import ServiceKit
+
+await ServiceRunner.run(Catalog.definition)

@@ -1,0 +1,67 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Serves `GET /metrics` (Prometheus text format) over HTTP/1.1.
+public final class MetricsEndpoint: Sendable {
+    private let channel: any Channel
+
+    /// Starts listening on `host:port`.
+    public static func start(host: String, port: Int, registry: MetricsRegistry,
+                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MetricsEndpoint {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(registry: registry))
+                }
+            }
+            .bind(host: host, port: port).get()
+        return MetricsEndpoint(channel: channel)
+    }
+
+    private init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    /// The bound address.
+    public var localAddress: SocketAddress? { channel.localAddress }
+
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+private final class MetricsHTTPHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let registry: MetricsRegistry
+    private var head: HTTPRequestHead?
+
+    init(registry: MetricsRegistry) {
+        self.registry = registry
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case let .head(head):
+            self.head = head
+        case .body:
+            break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let found = head.method == .GET && (head.uri == "/metrics" || head.uri.hasPrefix("/metrics?"))
+            let body = found ? registry.render() : "not found; metrics are at /metrics\n"
+            var headers = HTTPHeaders()
+            headers.add(name: "content-type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
+            headers.add(name: "content-length", value: String(body.utf8.count))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import Postgres
+
+/// Everything a service reads from its environment (DESIGN.md,
+/// "Configuration"). Parsing fails on the first bad value with a
+/// ``ConfigurationError`` naming the variable.
+public struct ServiceConfiguration: Sendable {
+    /// `LISTEN_ADDR`: where the gRPC server listens (default `0.0.0.0:<port>`).
+    public var listenHost: String
+    public var listenPort: Int
+    /// `DATABASE_URL`, `DB_SCHEMA` (default: the service's schema) and the
+    /// `DB_POOL_*` settings.
+    public var database: PostgresConfiguration
+    /// `AUTH_TOKENS`: bearer tokens accepted for mutating calls.
+    public var authTokens: Set<String>
+    /// `METRICS_ADDR`: where Prometheus metrics are served; none when unset.
+    public var metricsAddress: (host: String, port: Int)?
+    /// `LOG_LEVEL` (default info).
+    public var logLevel: Logger.Level
+    /// The addresses of other services this one calls (`RATING_ADDR`, …),
+    /// by variable name; absent when unset.
+    public var upstreams: [String: String]
+
+    /// Reads the configuration of `service` from `environment`.
+    /// - Parameters:
+    ///   - upstreams: the `*_ADDR` variables of services this one calls.
+    public init(service: String, defaultPort: Int, schema: String, upstreams upstreamVariables: [String] = [],
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
+        (listenHost, listenPort) = try Self.address(environment["LISTEN_ADDR"] ?? "0.0.0.0:\(defaultPort)",
+                                                   variable: "LISTEN_ADDR", defaultHost: "0.0.0.0")
+        var databaseEnvironment = environment
+        if databaseEnvironment["DB_SCHEMA"] == nil { databaseEnvironment["DB_SCHEMA"] = schema }
+        do {
+            database = try PostgresConfiguration(environment: databaseEnvironment, applicationName: "\(service)-service")
+        } catch {
+            throw ConfigurationError(variable: error.setting, problem: error.reason)
+        }
+        authTokens = Set((environment["AUTH_TOKENS"] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty })
+        if let metrics = environment["METRICS_ADDR"], !metrics.isEmpty {
+            metricsAddress = try Self.address(metrics, variable: "METRICS_ADDR", defaultHost: "0.0.0.0")
+        } else {
+            metricsAddress = nil
+        }
+        let level = environment["LOG_LEVEL"]?.lowercased() ?? "info"
+        guard let parsed = Logger.Level(rawValue: level) else {
+            throw ConfigurationError(variable: "LOG_LEVEL", problem: "'\(level)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        logLevel = parsed
+        var upstreams: [String: String] = [:]
+        for variable in upstreamVariables {
+            guard let value = environment[variable], !value.isEmpty else { continue }
+            _ = try Self.address(value, variable: variable, defaultHost: nil)
+            upstreams[variable] = value
+        }
+        self.upstreams = upstreams
+    }
+
+    /// Parses `host:port` (or `:port` when a default host is allowed).
+    static func address(_ value: String, variable: String, defaultHost: String?) throws(ConfigurationError) -> (String, Int) {
+        guard let colon = value.lastIndex(of: ":") else {
+            throw ConfigurationError(variable: variable, problem: "'\(value)' is not host:port")
+        }
+        var host = String(value[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty {
+            guard let defaultHost else { throw ConfigurationError(variable: variable, problem: "'\(value)' has no host") }
+            host = defaultHost
+        }
+        guard let port = Int(value[value.index(after: colon)...]), (1...65535).contains(port) else {
+            throw ConfigurationError(variable: variable, problem: "'\(value)' has no valid port (1-65535)")
+        }
+        return (host, port)
+    }
+
+    /// `ANALYTICS_TIME_ZONE` (default UTC), for services that keep calendar days.
+    public static func timeZone(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> TimeZone {
+        guard let name = environment["ANALYTICS_TIME_ZONE"], !name.isEmpty else { return TimeZone(identifier: "UTC")! }
+        guard let zone = TimeZone(identifier: name) else {
+            throw ConfigurationError(variable: "ANALYTICS_TIME_ZONE", problem: "'\(name)' is not a known time zone (e.g. Europe/Berlin)")
+        }
+        return zone
+    }
+}

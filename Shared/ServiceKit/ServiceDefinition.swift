@@ -1,0 +1,50 @@
+import Foundation
+import GRPCProtos
+import Postgres
+import Protobuf
+import RestaurantAPI
+import RPC
+
+/// What makes one service binary: its name, port and schema, its
+/// migrations, which methods need a token, which services it calls, and how
+/// to build its handlers. ``ServiceRunner`` does the rest.
+public struct ServiceDefinition: Sendable {
+    /// The short name, such as `catalog`: the log label and metrics label.
+    public var name: String
+    /// The fully qualified gRPC service name health reports on.
+    public var grpcServiceName: String
+    public var defaultPort: Int
+    /// The PostgreSQL schema the service owns.
+    public var schema: String
+    /// The directory of the service's numbered `.sql` migrations.
+    public var migrations: URL
+    /// `/pkg.Service/Method` paths that change data and need a bearer token.
+    public var protectedPaths: Set<String>
+    /// The `*_ADDR` variables of services this one calls.
+    public var upstreams: [String]
+    /// Descriptors served by reflection.
+    public var descriptorFiles: [EmbeddedFileDescriptor]
+    /// Builds the service's handlers once its dependencies exist.
+    public var makeServices: @Sendable (ServiceContext) async throws -> [RPCService]
+
+    public init(name: String, grpcServiceName: String, defaultPort: Int, schema: String,
+                migrations: URL, protectedPaths: Set<String>, upstreams: [String] = [],
+                descriptorFiles: [EmbeddedFileDescriptor] = ServiceDefinition.contractDescriptors,
+                makeServices: @escaping @Sendable (ServiceContext) async throws -> [RPCService]) {
+        self.name = name
+        self.grpcServiceName = grpcServiceName
+        self.defaultPort = defaultPort
+        self.schema = schema
+        self.migrations = migrations
+        self.protectedPaths = protectedPaths
+        self.upstreams = upstreams
+        self.descriptorFiles = descriptorFiles
+        self.makeServices = makeServices
+    }
+
+    /// The restaurant contract, the well-known types it uses, and grpc's
+    /// health and reflection protocols.
+    public static var contractDescriptors: [EmbeddedFileDescriptor] {
+        RestaurantAPIDescriptorSet.files + WellKnownTypesDescriptorSet.files + GRPCProtosDescriptorSet.files
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import GRPCProtos
+import GRPCServices
+import Logging
+import Postgres
+import RPC
+
+/// Runs a service binary: configuration from the environment, logging,
+/// the database pool and migrations, health and reflection, auth, metrics,
+/// the access log, and graceful shutdown on SIGTERM or SIGINT.
+///
+/// ```swift
+/// @main struct Main {
+///     static func main() async { await ServiceRunner.run(Catalog.definition) }
+/// }
+/// ```
+public enum ServiceRunner {
+    /// Runs until terminated, then exits: 0 after a clean shutdown, 78
+    /// (EX_CONFIG) for a bad setting, 1 for any other failure to start.
+    public static func run(_ definition: ServiceDefinition) async -> Never {
+        do {
+            try await serve(definition)
+            exit(0)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("\(definition.name)-service: configuration error: \(error)\n".utf8))
+            exit(78)
+        } catch {
+            FileHandle.standardError.write(Data("\(definition.name)-service: failed to start: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func serve(_ definition: ServiceDefinition) async throws {
+        let configuration = try ServiceConfiguration(service: definition.name, defaultPort: definition.defaultPort,
+                                                     schema: definition.schema, upstreams: definition.upstreams)
+        ServiceLogging.bootstrap(level: configuration.logLevel)
+        let logger = Logger(label: definition.name)
+        if configuration.authTokens.isEmpty {
+            logger.warning("AUTH_TOKENS is not set: every call that changes data will be refused")
+        }
+
+        let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"))
+        let health = HealthService(statuses: [definition.grpcServiceName: .notServing])
+        let registry = MetricsRegistry(service: definition.name)
+        registry.addGauge("db_pool_connections", help: "Pool connections by state.") {
+            let metrics = pool.metrics()
+            return [("state=\"idle\"", Double(metrics.idleConnections)), ("state=\"in_use\"", Double(metrics.inUseConnections)),
+                    ("state=\"opening\"", Double(metrics.pendingConnections))]
+        }
+        registry.addGauge("db_pool_waiters", help: "Callers waiting for a pool connection.") {
+            [("", Double(pool.metrics().waiters))]
+        }
+        registry.addGauge("db_pool_acquire_timeouts", help: "Acquires that timed out (cumulative).") {
+            [("", Double(pool.metrics().acquireTimeouts))]
+        }
+
+        var channelConfiguration = RPCChannel.Configuration(keepalive: (.seconds(30), .seconds(10)))
+        channelConfiguration.interceptors = [RequestIDClientInterceptor()]
+        var channels: [String: RPCChannel] = [:]
+        for (variable, target) in configuration.upstreams {
+            channels[variable] = try RPCChannel(target: target, configuration: channelConfiguration)
+        }
+        let shutdown = ShutdownSignal()
+        let context = ServiceContext(configuration: configuration, pool: pool, logger: logger, health: health,
+                                     shutdown: shutdown, channels: channels)
+        let services = try await definition.makeServices(context)
+        let reflection = try ReflectionService(files: definition.descriptorFiles,
+                                               services: services.map(\.name) + [Grpc_Health_V1_Health.name])
+        let server = RPCServer(
+            configuration: .init(host: configuration.listenHost, port: configuration.listenPort),
+            services: services + [health.rpcService] + reflection.rpcServices,
+            interceptors: [
+                RequestIDServerInterceptor(),
+                AccessLogInterceptor(logger: Logger(label: "\(definition.name).access")),
+                MetricsInterceptor(registry: registry),
+                BearerTokenInterceptor(tokens: configuration.authTokens, protectedPaths: definition.protectedPaths),
+                StoreErrorInterceptor(),
+            ],
+            logger: Logger(label: "\(definition.name).rpc"))
+
+        let address = try await server.start()
+        let metrics: MetricsEndpoint?
+        if let (host, port) = configuration.metricsAddress {
+            metrics = try await MetricsEndpoint.start(host: host, port: port, registry: registry)
+        } else {
+            metrics = nil
+        }
+        logger.info("started", metadata: [
+            "address": "\(address)",
+            "metrics": "\(metrics?.localAddress.map { "\($0)" } ?? "off")",
+        ])
+
+        let migrator = try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations),
+                                            schema: definition.schema)
+        let readiness = Task {
+            await DatabaseReadiness(pool: pool, migrator: migrator, health: health,
+                                    services: ["", definition.grpcServiceName], logger: logger).run()
+        }
+
+        let signal = await TerminationSignal.wait()
+        logger.info("shutting down", metadata: ["signal": "\(signal ?? 0)"])
+        readiness.cancel()
+        health.setAll(.notServing)
+        shutdown.trigger()
+        await server.shutdown(drainTimeout: .seconds(10))
+        for channel in channels.values { channel.close() }
+        await metrics?.close()
+        await pool.shutdown()
+        logger.info("stopped")
+    }
+}
