@@ -108,6 +108,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tools/rpcgen"),
 
+        .executableTarget(name: "restaurant-seed", dependencies: [
+            "RestaurantAPI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Tools/seed"),
         .target(name: "InteropTesting", dependencies: ["GRPCProtos", "RPC"], path: "Tools/interop/InteropTesting"),
         .executableTarget(name: "interop-server", dependencies: [
             "InteropTesting", "GRPCProtos", "GRPCServices", "RPC",
@@ -121,7 +125,7 @@ let package = Package(
 
         // restaurantctl: the command-line gRPC client (grpcurl-like, plus restaurant commands).
         .target(name: "RestaurantCtlKit", dependencies: [
-            "RPC", "Protobuf", "WellKnownTypes", "GRPCProtos",
+            "RPC", "Protobuf", "WellKnownTypes", "GRPCProtos", "RestaurantAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Tools/restaurantctl/Kit"),
@@ -134,6 +138,9 @@ let package = Package(
             "Postgres",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/PostgresBench"),
+        .executableTarget(name: "catalog-bench", dependencies: [
+            "RestaurantAPI", "RPC", "GRPCProtos",
+        ], path: "Benchmarks/CatalogBench"),
 
         .testTarget(name: "PostgresTests", dependencies: [
             "Postgres",
@@ -145,6 +152,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/RPCTests"),
         .testTarget(name: "ProtobufTests", dependencies: ["Protobuf", "WellKnownTypes", "RestaurantAPI", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/ProtobufTests"),
+        .testTarget(name: "CatalogTests", dependencies: [
+            "Catalog", "ServiceKit", "RestaurantAPI", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "WellKnownTypes",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Tests/CatalogTests"),
     ],
     swiftLanguageModes: [.v6]
 )

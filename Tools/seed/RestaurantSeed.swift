@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import RestaurantAPI
+
+/// Loads the sample menu into a running catalog service: creates the
+/// categories that are missing and, when the menu has no products yet,
+/// imports the sample products through ImportProducts. Safe to run again.
+@main
+struct RestaurantSeed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restaurant-seed",
+        abstract: "Load the sample menu into the catalog service.",
+        discussion: "Example: restaurant-seed --catalog localhost:50051 --token $RESTAURANT_TOKEN deploy/seed/menu.json")
+
+    @Option(help: "The catalog service's address.")
+    var catalog = "localhost:50051"
+
+    @Option(help: "A bearer token the catalog accepts (AUTH_TOKENS).")
+    var token: String
+
+    @Argument(help: "The seed file.")
+    var file = "deploy/seed/menu.json"
+
+    func run() async throws {
+        let seed = try JSONDecoder().decode(MenuSeed.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+        let channel = try RPCChannel(target: catalog)
+        defer { channel.close() }
+        let client = CatalogServiceClient(channel: channel)
+        var metadata = Metadata()
+        metadata.add("authorization", "Bearer \(token)")
+        let options = CallOptions(timeout: .seconds(60), metadata: metadata)
+
+        var existing = try await client.listCategories(ListCategoriesRequest(), options: options).categories
+        for category in seed.categories where !existing.contains(where: { $0.name.lowercased() == category.name.lowercased() }) {
+            existing.append(try await client.createCategory(.with {
+                $0.name = category.name
+                $0.description = category.description
+                $0.sortOrder = category.sortOrder
+            }, options: options))
+        }
+        let ids = Dictionary(existing.map { ($0.name.lowercased(), $0.id) }, uniquingKeysWith: { first, _ in first })
+
+        let present = try await client.listProducts(.with { $0.pageSize = 1 }, options: options).totalSize
+        guard present == 0 else {
+            print("menu already loaded: \(existing.count) categories, \(present) products")
+            return
+        }
+        let products = seed.allProducts()
+        let result = try await client.importProducts(options: options) { requests in
+            for product in products {
+                guard let categoryID = ids[product.category.lowercased()] else {
+                    throw ValidationError("seed product '\(product.name)' names unknown category '\(product.category)'")
+                }
+                try await requests.write(.with {
+                    $0.categoryId = categoryID
+                    $0.name = product.name
+                    $0.description = product.description
+                    $0.priceCents = product.priceCents
+                    $0.preparationMinutes = product.preparationMinutes
+                    $0.calories = product.calories
+                    $0.featured = product.featured ?? false
+                    $0.tags = product.tags
+                })
+            }
+        }
+        for error in result.errors { print("  item \(error.index) '\(error.name)': \(error.message)") }
+        guard result.failedCount == 0 else { throw ExitCode(1) }
+        print("loaded the sample menu: \(existing.count) categories, \(result.createdCount) products")
+    }
+}
