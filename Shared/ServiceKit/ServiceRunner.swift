@@ -39,6 +39,8 @@ public enum ServiceRunner {
             logger.warning("AUTH_TOKENS is not set: every call that changes data will be refused")
         }
 
+        let migrator = try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations),
+                                            schema: definition.schema)
         let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"))
         let health = HealthService(statuses: [definition.grpcServiceName: .notServing])
         let registry = MetricsRegistry(service: definition.name)
@@ -71,7 +73,8 @@ public enum ServiceRunner {
             services: services + [health.rpcService] + reflection.rpcServices,
             interceptors: [
                 RequestIDServerInterceptor(),
-                AccessLogInterceptor(logger: Logger(label: "\(definition.name).access")),
+                AccessLogInterceptor(logger: Logger(label: "\(definition.name).access"),
+                                     quietServices: [Grpc_Health_V1_Health.name]),
                 MetricsInterceptor(registry: registry),
                 BearerTokenInterceptor(tokens: configuration.authTokens, protectedPaths: definition.protectedPaths),
                 StoreErrorInterceptor(),
@@ -90,8 +93,6 @@ public enum ServiceRunner {
             "metrics": "\(metrics?.localAddress.map { "\($0)" } ?? "off")",
         ])
 
-        let migrator = try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations),
-                                            schema: definition.schema)
         let readiness = Task {
             await DatabaseReadiness(pool: pool, migrator: migrator, health: health,
                                     services: ["", definition.grpcServiceName], logger: logger).run()

@@ -3,9 +3,14 @@ import Logging
 /// Logs one line per call at info level: method, status, duration, peer.
 public struct AccessLogInterceptor: RPCServerInterceptor {
     private let logger: Logger
+    private let quietServices: Set<String>
 
-    public init(logger: Logger) {
+    /// - Parameter quietServices: services whose calls are logged at debug
+    ///   level instead, such as `grpc.health.v1.Health`, which orchestrators
+    ///   poll every few seconds.
+    public init(logger: Logger, quietServices: Set<String> = []) {
         self.logger = logger
+        self.quietServices = quietServices
     }
 
     public func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
@@ -13,7 +18,7 @@ public struct AccessLogInterceptor: RPCServerInterceptor {
         var code = RPCStatus.Code.ok
         defer {
             let elapsed = ContinuousClock.now - start
-            logger.info("rpc", metadata: [
+            logger.log(level: quietServices.contains(context.service) ? .debug : .info, "rpc", metadata: [
                 "method": "\(context.path)",
                 "status": "\(code.name)",
                 "duration_ms": "\(Self.milliseconds(elapsed))",
