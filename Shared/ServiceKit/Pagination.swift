@@ -47,10 +47,10 @@ public struct PageToken<Position: Codable & Sendable>: Sendable {
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard token.count <= 1024, let data = Data(base64Encoded: base64),
               let envelope = try? JSONDecoder().decode(Envelope.self, from: data) else {
-            throw RPCError(.invalidArgument, "page_token is not a token this service issued")
+            throw RPCError(.invalidArgument, "page_token is invalid")
         }
         guard envelope.q == fingerprint(query) else {
-            throw RPCError(.invalidArgument, "page_token belongs to a request with different filters or order")
+            throw RPCError(.invalidArgument, "page_token is invalid: it belongs to a request with different filters or sort")
         }
         return PageToken(position: envelope.p)
     }

@@ -39,8 +39,9 @@ public enum ServiceRunner {
             logger.warning("AUTH_TOKENS is not set: every call that changes data will be refused")
         }
 
+        // DB_SCHEMA may move the service to another schema; migrate that one.
         let migrator = try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations),
-                                            schema: definition.schema)
+                                            schema: configuration.database.schema ?? definition.schema)
         let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"))
         let health = HealthService(statuses: [definition.grpcServiceName: .notServing])
         let registry = MetricsRegistry(service: definition.name)

@@ -5,18 +5,16 @@ import RPC
 /// naming the field and the rule, as the contract requires
 /// (`"quantity must be between 1 and 99"`).
 public enum Validate {
-    /// A string whose length (in characters, after trimming whitespace when
+    /// A string whose length (in Unicode code points, as the contract and
+    /// PostgreSQL's char_length count them, after trimming whitespace when
     /// asked) is within `range`; returns the value to store.
     @discardableResult
     public static func text(_ value: String, _ field: String, length range: ClosedRange<Int>,
                             trimming: Bool = true) throws(RPCError) -> String {
         let text = trimming ? value.trimmingCharacters(in: .whitespacesAndNewlines) : value
-        guard range.contains(text.count) else {
+        guard range.contains(text.unicodeScalars.count) else {
             if range.lowerBound == 0 {
                 throw RPCError(.invalidArgument, "\(field) must be at most \(range.upperBound) characters")
-            }
-            if range.lowerBound == 1, text.isEmpty {
-                throw RPCError(.invalidArgument, "\(field) is required (1-\(range.upperBound) characters)")
             }
             throw RPCError(.invalidArgument, "\(field) must be between \(range.lowerBound) and \(range.upperBound) characters")
         }
@@ -30,15 +28,28 @@ public enum Validate {
         }
     }
 
-    /// A positive number.
+    /// An identifier: positive.
+    public static func id(_ value: Int64, _ field: String) throws(RPCError) {
+        guard value > 0 else { throw RPCError(.invalidArgument, "\(field) must be positive") }
+    }
+
+    /// A positive quantity, such as a price.
     public static func positive<T: BinaryInteger>(_ value: T, _ field: String) throws(RPCError) {
         guard value > 0 else { throw RPCError(.invalidArgument, "\(field) must be greater than 0") }
     }
 
-    /// A list whose length is within `range`.
-    public static func count<C: Collection>(_ values: C, _ field: String, in range: ClosedRange<Int>) throws(RPCError) {
+    /// A list whose length is within `range`, as the contract words it:
+    /// "ids must contain between 1 and 1000 ids", or "product_ids must
+    /// contain at most 1000 ids" when the list may be empty.
+    /// - Parameter noun: what the entries are called (default: `field`).
+    public static func count<C: Collection>(_ values: C, _ field: String, in range: ClosedRange<Int>,
+                                            noun: String? = nil) throws(RPCError) {
         guard range.contains(values.count) else {
-            throw RPCError(.invalidArgument, "\(field) must have between \(range.lowerBound) and \(range.upperBound) entries, not \(values.count)")
+            let noun = noun ?? field
+            if range.lowerBound == 0 {
+                throw RPCError(.invalidArgument, "\(field) must contain at most \(range.upperBound) \(noun)")
+            }
+            throw RPCError(.invalidArgument, "\(field) must contain between \(range.lowerBound) and \(range.upperBound) \(noun)")
         }
     }
 }

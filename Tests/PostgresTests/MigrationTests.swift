@@ -54,8 +54,12 @@ extension PostgresTests {
                         #expect(recorded.count == 3)
                         #expect(try recorded[0].decode(String.self, column: "name") == "create_products")
                         #expect(try recorded[0].decode(String.self, column: "checksum") == Self.migrations[0].checksum)
-                        // The tables landed in the service's schema.
-                        let schema = try await first.query("SELECT table_schema FROM information_schema.tables WHERE table_name = 'products'")
+                        // The tables landed in the service's schema, not in public
+                        // (other suites' schemas may hold tables of that name too).
+                        let schema = try await first.query("""
+                            SELECT table_schema FROM information_schema.tables
+                            WHERE table_name = 'products' AND table_schema IN (\(configuration.schema ?? ""), 'public')
+                            """)
                         #expect(try schema.map { try $0.decode(String.self, at: 0) } == [configuration.schema])
                         // Running again applies nothing.
                         #expect(try await migrator.run(on: first).isEmpty)

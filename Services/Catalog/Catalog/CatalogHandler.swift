@@ -58,7 +58,7 @@ struct CatalogHandler: CatalogServiceHandler {
     }
 
     func getProduct(_ request: GetProductRequest, context: RPCServerContext) async throws -> Product {
-        try Validate.positive(request.id, "id")
+        try Validate.id(request.id, "id")
         guard let product = try await store.product(id: request.id) else { throw Self.notFound(request.id) }
         return await withRating(product)
     }
@@ -91,7 +91,9 @@ struct CatalogHandler: CatalogServiceHandler {
         }
         var changes: PostgresQuery = ""
         var categoryID: Int64?
-        for path in mask.paths {
+        var seen = Set<String>()
+        // A path named twice is applied once (SQL refuses a column assigned twice).
+        for path in mask.paths where seen.insert(path).inserted {
             switch path {
             case "category_id":
                 categoryID = try ProductInput.category(product.categoryId, field: "product.category_id")
@@ -127,7 +129,7 @@ struct CatalogHandler: CatalogServiceHandler {
     }
 
     func setProductAvailability(_ request: SetProductAvailabilityRequest, context: RPCServerContext) async throws -> Product {
-        try Validate.positive(request.id, "id")
+        try Validate.id(request.id, "id")
         guard let product = try await store.setAvailability(id: request.id, available: request.available) else {
             throw Self.notFound(request.id)
         }
@@ -135,7 +137,7 @@ struct CatalogHandler: CatalogServiceHandler {
     }
 
     func deleteProduct(_ request: DeleteProductRequest, context: RPCServerContext) async throws -> Google_Protobuf_Empty {
-        try Validate.positive(request.id, "id")
+        try Validate.id(request.id, "id")
         guard try await store.archiveProduct(id: request.id) else { throw Self.notFound(request.id) }
         return Google_Protobuf_Empty()
     }

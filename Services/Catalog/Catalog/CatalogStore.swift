@@ -5,13 +5,16 @@ import RPC
 import WellKnownTypes
 
 /// The catalog schema: every statement the service runs, and the mapping of
-/// rows to contract messages. Menu changes notify `catalog_menu` in the same
-/// transaction, so watchers on every replica hear of committed changes only.
+/// rows to contract messages. Menu changes are announced (NOTIFY) in the
+/// transaction that makes them, so watchers on every replica hear of
+/// committed changes only.
 struct CatalogStore: Sendable {
     let pool: PostgresPool
 
-    /// The channel menu changes are announced on.
-    static let menuChannel = "catalog_menu"
+    /// The channel menu changes are announced on: the schema's own name,
+    /// so catalogs sharing a database (tests, staging copies) never hear
+    /// each other's changes, and the name always fits PostgreSQL's 63 bytes.
+    var menuChannel: String { pool.configuration.schema ?? "catalog" }
 
     /// How many columns ``productSelectList`` selects.
     static let productColumnCount = 14
@@ -148,7 +151,7 @@ struct CatalogStore: Sendable {
 
     /// Notifies watchers (on every replica) once the transaction commits.
     private func announce(_ type: MenuEventType, _ id: Int64, on connection: PostgresConnection) async throws {
-        try await connection.execute("SELECT pg_notify(\(Self.menuChannel), \("\(type.rawValue):\(id)"))")
+        try await connection.execute("SELECT pg_notify(\(menuChannel), \("\(type.rawValue):\(id)"))")
     }
 
     // MARK: Rows

@@ -67,7 +67,7 @@ final class MenuEventHub: Sendable {
     /// listening, so no change committed after a watcher subscribes is missed.
     private func startListening() async throws {
         if state.withLock({ $0.listening != nil }) { return }
-        let notifications = try await store.pool.listen(channel: CatalogStore.menuChannel)
+        let notifications = try await store.pool.listen(channel: store.menuChannel)
         let task = Task { [weak self] in
             for await notification in notifications {
                 guard let self else { return }

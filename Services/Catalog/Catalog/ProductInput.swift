@@ -29,7 +29,7 @@ struct ProductInput: Sendable {
     }
 
     static func category(_ id: Int64, field: String) throws(RPCError) -> Int64 {
-        try Validate.positive(id, field)
+        try Validate.id(id, field)
         return id
     }
 

@@ -26,7 +26,7 @@ struct ProductListing: Sendable {
     let order: Order
     let pageSize: Int
     /// The search text as a `to_tsquery` prefix query (`chee:* & bur:*`), or
-    /// nil when the query has no searchable words.
+    /// nil when the query has no searchable words or uses web search syntax.
     private let prefixQuery: String?
     private let searchText: String
 
@@ -39,7 +39,11 @@ struct ProductListing: Sendable {
         }
         searchText = try Validate.text(request.query, "query", length: 0...200)
         let words = searchText.lowercased().split { !$0.isLetter && !$0.isNumber }
-        prefixQuery = words.isEmpty ? nil : words.map { "\($0):*" }.joined(separator: " & ")
+        // Quotes, -exclusions and OR mean what web search syntax says; a
+        // prefix query of the bare words, ORed in, would match what they exclude.
+        let usesSyntax = searchText.contains("\"")
+            || searchText.split(whereSeparator: \.isWhitespace).contains { $0.hasPrefix("-") || $0.lowercased() == "or" }
+        prefixQuery = words.isEmpty || usesSyntax ? nil : words.map { "\($0):*" }.joined(separator: " & ")
         switch request.sort {
         case .unspecified: order = searchText.isEmpty ? .menu : .relevance
         case .name: order = .name
@@ -64,8 +68,8 @@ struct ProductListing: Sendable {
     var isSearch: Bool { !searchText.isEmpty }
 
     /// The tsquery matching the search: the words as typed (web search
-    /// syntax, stemmed), or any word by prefix, so short and partial words
-    /// find results too.
+    /// syntax, stemmed), or, for plain words, every word by prefix, so short
+    /// and partial words find results too.
     private var tsquery: PostgresQuery {
         if let prefixQuery {
             return "(websearch_to_tsquery('english', \(searchText)) || to_tsquery('english', \(prefixQuery)))"

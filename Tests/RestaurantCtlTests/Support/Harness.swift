@@ -100,6 +100,7 @@ enum Run {
         var env = ProcessInfo.processInfo.environment
         env["RESTAURANT_ADDR"] = nil
         env["RESTAURANT_TOKEN"] = nil
+        env["CATALOG_ADDR"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let output = Pipe(), errors = Pipe(), input = Pipe()

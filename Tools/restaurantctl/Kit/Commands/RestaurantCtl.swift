@@ -7,7 +7,7 @@ import RPC
 /// Generic commands work with any gRPC server, through server reflection or
 /// a descriptor set: `list`, `describe`, `call`, `health`. The restaurant
 /// services get commands of their own in the same style, as groups
-/// (`catalog categories list`, `catalog product get 42`, `orders …`,
+/// (`catalog categories`, `catalog product get 42`, later `orders …`,
 /// `ratings …`, `analytics …`), added to `groupedSubcommands` below; they
 /// reuse ``ConnectionOptions``, ``Session``, ``AddressResolution`` (with
 /// `CATALOG_ADDR` etc.), ``ResponsePrinter`` and ``CLIError``.
@@ -36,10 +36,13 @@ public struct RestaurantCtl: AsyncParsableCommand {
                   restaurant.catalog.v1.CatalogService/CreateCategory -d @- \\
                   --token secret
               restaurantctl health localhost:50051 && echo up
+              restaurantctl catalog products --query pizza --sort price
 
             ENVIRONMENT
               RESTAURANT_ADDR   default server address
               RESTAURANT_TOKEN  default bearer token (--token)
+              CATALOG_ADDR      catalog commands' server (before RESTAURANT_ADDR;
+                                default localhost:50051)
 
             SHELL COMPLETION
               restaurantctl --generate-completion-script bash \\
@@ -50,9 +53,9 @@ public struct RestaurantCtl: AsyncParsableCommand {
             \(CLIError.helpTable)
             """,
         version: "restaurantctl \(version)",
-        subcommands: [ListCommand.self, DescribeCommand.self, CallCommand.self, HealthCommand.self]
-        // Later: groupedSubcommands: [CommandGroup(name: "Restaurant services", subcommands:
-        //   [CatalogCommand.self, OrdersCommand.self, RatingsCommand.self, AnalyticsCommand.self])]
+        subcommands: [ListCommand.self, DescribeCommand.self, CallCommand.self, HealthCommand.self],
+        // Later: OrdersCommand, RatingsCommand, AnalyticsCommand.
+        groupedSubcommands: [CommandGroup(name: "Restaurant services", subcommands: [CatalogCommand.self])]
     )
 
     public init() {}

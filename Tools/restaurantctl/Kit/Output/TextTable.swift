@@ -6,11 +6,14 @@ public struct TextTable: Sendable {
     public var rows: [[String]]
     /// Lines printed after the table (`nextPageToken: …`).
     public var footer: [String] = []
+    /// Indexes of columns whose cells are right-aligned (amounts, counts).
+    public var rightAligned: Set<Int> = []
 
-    public init(columns: [String], rows: [[String]], footer: [String] = []) {
+    public init(columns: [String], rows: [[String]], footer: [String] = [], rightAligned: Set<Int> = []) {
         self.columns = columns
         self.rows = rows
         self.footer = footer
+        self.rightAligned = rightAligned
     }
 
     public func render() -> String {
@@ -24,8 +27,14 @@ public struct TextTable: Sendable {
             var text = ""
             for (index, cell) in cells.enumerated() {
                 let isLast = index == cells.count - 1
-                text += isLast ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 2)
+                let padding = String(repeating: " ", count: max(0, widths[index] - cell.count))
+                if rightAligned.contains(index) {
+                    text += padding + cell + (isLast ? "" : "  ")
+                } else {
+                    text += isLast ? cell : cell + padding + "  "
+                }
             }
+            while text.last == " " { text.removeLast() }
             return text
         }
         var lines = [line(columns.map { $0.uppercased() })]

@@ -1,0 +1,192 @@
+import Foundation
+import GRPCProtos
+import Postgres
+import RestaurantAPI
+import RPC
+import Testing
+
+/// The real `catalog-service` binary.
+@Suite("catalog-service process", .timeLimit(.minutes(3)))
+struct ServiceProcessTests {
+    struct BadSetting: Sendable, CustomTestStringConvertible {
+        let variable: String
+        let value: String?
+        var testDescription: String { "\(variable)=\(value ?? "<unset>")" }
+    }
+
+    @Test("A bad setting stops the service with exit code 78 and a message naming the variable", arguments: [
+        BadSetting(variable: "LISTEN_ADDR", value: "nonsense"),
+        BadSetting(variable: "LISTEN_ADDR", value: "127.0.0.1:99999"),
+        BadSetting(variable: "DB_POOL_MAX", value: "lots"),
+        BadSetting(variable: "DB_POOL_MAX", value: "0"),
+        BadSetting(variable: "DB_POOL_MIN", value: "-1"),
+        BadSetting(variable: "LOG_LEVEL", value: "loud"),
+        BadSetting(variable: "METRICS_ADDR", value: "metrics"),
+        BadSetting(variable: "RATING_ADDR", value: ":50053"),
+        BadSetting(variable: "DATABASE_URL", value: nil),
+    ])
+    func configurationErrors(setting: BadSetting) async throws {
+        var environment = [
+            "DATABASE_URL": try TestEnvironment.catalogURL(),
+            "LISTEN_ADDR": "127.0.0.1:\(try freePort())",
+            "AUTH_TOKENS": "t",
+        ]
+        environment[setting.variable] = setting.value
+        let service = try ServiceProcess(environment: environment)
+        defer { service.removeLog() }
+        guard let status = await service.waitForExit(timeout: .seconds(30)) else {
+            await service.stop()
+            Issue.record("catalog-service kept running with \(setting.testDescription); output:\n\(service.output)")
+            return
+        }
+        #expect(status == 78, "exit status; output:\n\(service.output)")
+        #expect(service.output.contains("configuration error"), "output:\n\(service.output)")
+        #expect(service.output.contains(setting.variable), "the message names \(setting.variable); output:\n\(service.output)")
+    }
+
+    @Test("Health goes NOT_SERVING when the database refuses the service, and SERVING again after, without a restart")
+    func healthFollowsTheDatabase() async throws {
+        let admin = try TestEnvironment.admin()
+        let role = "catalog_hc_\(TestEnvironment.uniqueSuffix())"
+        let password = TestEnvironment.uniqueSuffix() + TestEnvironment.uniqueSuffix()
+        try await admin.execute("CREATE ROLE \(identifier: role) LOGIN PASSWORD \(unescaped: "'\(password)'")")
+        let schema: TestSchema
+        do {
+            schema = try await TestSchema.create(owner: role)
+        } catch {
+            _ = try? await admin.execute("DROP ROLE IF EXISTS \(identifier: role)")
+            throw error
+        }
+        var url = try #require(URLComponents(string: try TestEnvironment.catalogURL()))
+        url.user = role
+        url.password = password
+        let port = try freePort()
+        let service = try ServiceProcess(environment: [
+            "DATABASE_URL": url.string!,
+            "DB_SCHEMA": schema.name,
+            "LISTEN_ADDR": "127.0.0.1:\(port)",
+            "AUTH_TOKENS": "t",
+            "DB_POOL_MIN": "1",
+            "DB_POOL_MAX": "3",
+            "DB_POOL_ACQUIRE_TIMEOUT_MS": "1500",
+            "LOG_LEVEL": "info",
+        ])
+        let channel = try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration())
+        func cleanUp() async {
+            channel.close()
+            await service.stop()
+            _ = try? await admin.execute("ALTER ROLE \(identifier: role) LOGIN")
+            await schema.drop()
+            _ = try? await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = \(role)")
+            _ = try? await admin.execute("DROP ROLE IF EXISTS \(identifier: role)")
+            service.removeLog()
+        }
+        do {
+            let health = HealthProbe(channel: channel)
+            let services = ["", CatalogService.name]
+            let started = await health.waitFor(.serving, services: services, timeout: .seconds(60))
+            #expect(started, "SERVING once migrated; output:\n\(service.output)")
+            // The service works against its own schema.
+            let catalog = CatalogServiceClient(channel: channel)
+            let token = CallOptions(timeout: .seconds(10), metadata: Metadata([("authorization", "Bearer t")]))
+            let category = try await catalog.createCategory(.with { $0.name = "Health" }, options: token)
+            #expect(category.id == 1)
+
+            // The database goes away for this service only.
+            try await admin.execute("ALTER ROLE \(identifier: role) NOLOGIN")
+            try await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = \(role)")
+            let down = await health.waitFor(.notServing, services: services, timeout: .seconds(45))
+            #expect(down, "NOT_SERVING while the database refuses; output:\n\(service.output)")
+            await expectStatus(.unavailable) {
+                try await catalog.listCategories(.init(), options: CallOptions(timeout: .seconds(20)))
+            }
+
+            // And comes back.
+            try await admin.execute("ALTER ROLE \(identifier: role) LOGIN")
+            let up = await health.waitFor(.serving, services: services, timeout: .seconds(45))
+            #expect(up, "SERVING again once the database answers; output:\n\(service.output)")
+            let categories = try await catalog.listCategories(.init(), options: CallOptions(timeout: .seconds(20)))
+            #expect(categories.categories.map(\.name) == ["Health"])
+            #expect(service.process.isRunning, "the service was never restarted")
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
+    @Test("METRICS_ADDR serves Prometheus text counting the calls made")
+    func metrics() async throws {
+        let schema = try await TestSchema.create()
+        let port = try freePort()
+        let metricsPort = try freePort()
+        let service = try ServiceProcess(environment: [
+            "DATABASE_URL": try TestEnvironment.catalogURL(),
+            "DB_SCHEMA": schema.name,
+            "LISTEN_ADDR": "127.0.0.1:\(port)",
+            "METRICS_ADDR": "127.0.0.1:\(metricsPort)",
+            "AUTH_TOKENS": "t",
+            "DB_POOL_MIN": "0",
+            "DB_POOL_MAX": "2",
+        ])
+        let channel = try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration())
+        func cleanUp() async {
+            channel.close()
+            await service.stop()
+            await schema.drop()
+            service.removeLog()
+        }
+        do {
+            let health = HealthProbe(channel: channel)
+            let ready = await health.waitFor(.serving, services: ["", CatalogService.name], timeout: .seconds(60))
+            #expect(ready, "output:\n\(service.output)")
+            let catalog = CatalogServiceClient(channel: channel)
+            for _ in 0..<3 { _ = try await catalog.listCategories(.init(), options: CallOptions(timeout: .seconds(10))) }
+            await expectStatus(.unauthenticated) {
+                try await catalog.createCategory(.with { $0.name = "x" }, options: CallOptions(timeout: .seconds(10)))
+            }
+            await expectStatus(.notFound) {
+                try await catalog.getProduct(.with { $0.id = 5 }, options: CallOptions(timeout: .seconds(10)))
+            }
+
+            let (status, body, closed) = try httpGet(port: metricsPort, path: "/metrics")
+            #expect(status.hasPrefix("HTTP/1.1 200"), "\(status)")
+            #expect(closed, "the endpoint closes the connection after answering 'Connection: close'")
+            let method = "/restaurant.catalog.v1.CatalogService"
+            #expect(body.contains("# TYPE rpc_server_calls_total counter"))
+            #expect(body.contains("rpc_server_calls_total{service=\"catalog\",method=\"\(method)/ListCategories\",code=\"OK\"} 3"), "\(body)")
+            #expect(body.contains("rpc_server_calls_total{service=\"catalog\",method=\"\(method)/CreateCategory\",code=\"UNAUTHENTICATED\"} 1"), "\(body)")
+            #expect(body.contains("rpc_server_calls_total{service=\"catalog\",method=\"\(method)/GetProduct\",code=\"NOT_FOUND\"} 1"), "\(body)")
+            #expect(body.contains("rpc_server_call_duration_seconds_count{service=\"catalog\",method=\"\(method)/ListCategories\"} 3"), "\(body)")
+            #expect(body.contains("db_pool_connections{service=\"catalog\",state=\"idle\"}"), "\(body)")
+            let missing = try httpGet(port: metricsPort, path: "/nothing")
+            #expect(missing.status.hasPrefix("HTTP/1.1 404"))
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+}
+
+@Suite("Database role isolation", .timeLimit(.minutes(1)))
+struct RoleIsolationTests {
+    @Test("The catalog role cannot read or create in the orders schema (42501)")
+    func catalogCannotReadOrders() async throws {
+        var configuration = PostgresConfiguration(connectionString: try TestEnvironment.catalogURL(), schema: "catalog",
+                                                  applicationName: "catalog-tests-isolation")
+        configuration.minConnections = 0
+        configuration.maxConnections = 1
+        let pool = try PostgresPool(configuration: configuration, logger: TestEnvironment.logger("catalog.tests.isolation"))
+        for statement: PostgresQuery in ["SELECT * FROM orders.orders", "CREATE TABLE orders.sneaky (id int)",
+                                         "SELECT * FROM ratings.ratings"] {
+            do {
+                _ = try await pool.query(statement)
+                Issue.record("the catalog role ran a statement on another service's schema")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "42501", "\(error)")
+            }
+        }
+        await pool.shutdown()
+    }
+}

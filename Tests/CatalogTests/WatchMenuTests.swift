@@ -1,0 +1,171 @@
+import Foundation
+import RestaurantAPI
+import RPC
+import Testing
+
+/// Collects a watcher's events until one matches `last`.
+private func collect(_ stream: RPCResponseStream<MenuEvent>, until last: @escaping @Sendable (MenuEvent) -> Bool,
+                     into events: Locked<[MenuEvent]>) -> Task<Void, any Error> {
+    Task {
+        for try await event in stream {
+            events.mutate { $0.append(event) }
+            if last(event) { return }
+        }
+    }
+}
+
+@Suite("WatchMenu", .timeLimit(.minutes(2)))
+struct WatchMenuTests {
+    static let eventTimeout: Duration = .seconds(20)
+
+    @Test("Two watchers get created, updated, availability changed (only on change) and deleted; a category filter applies")
+    func events() async throws {
+        try await CatalogHarness.with { catalog in
+            let soups = try await catalog.category("Soups")
+            let desserts = try await catalog.category("Desserts")
+
+            let first = catalog.client.watchMenu(.init(), options: CallOptions())
+            let second = catalog.client.watchMenu(.with { $0.categoryId = 0 }, options: CallOptions())
+            let dessertsOnly = catalog.client.watchMenu(.with { $0.categoryId = desserts.id }, options: CallOptions())
+            // Headers arrive once the server has subscribed.
+            for stream in [first, second, dessertsOnly] {
+                _ = try await withTimeout(Self.eventTimeout, "WatchMenu headers") { try await stream.initialMetadata() }
+            }
+            let isSentinel: @Sendable (MenuEvent) -> Bool = { $0.product?.name == "Sentinel" }
+            let firstEvents = Locked<[MenuEvent]>([]), secondEvents = Locked<[MenuEvent]>([]), dessertEvents = Locked<[MenuEvent]>([])
+            let tasks = [collect(first, until: isSentinel, into: firstEvents),
+                         collect(second, until: isSentinel, into: secondEvents),
+                         collect(dessertsOnly, until: isSentinel, into: dessertEvents)]
+
+            /// Waits until both all-category watchers saw `count` events.
+            func waitForEvents(_ count: Int) async throws {
+                let arrived = await eventually(timeout: Self.eventTimeout, interval: .milliseconds(20)) {
+                    firstEvents.value.count >= count && secondEvents.value.count >= count
+                }
+                if !arrived {
+                    Issue.record("expected \(count) events, got \(firstEvents.value.map(\.type)) and \(secondEvents.value.map(\.type))")
+                    throw TimedOut(what: "menu events")
+                }
+            }
+
+            let created = try await catalog.product(soups.id, "Pea soup", price: 650, tags: ["green"])
+            try await waitForEvents(1)
+            let updated = try await catalog.client.updateProduct(.with {
+                $0.product = .with {
+                    $0.id = created.id
+                    $0.priceCents = 700
+                }
+                $0.updateMask = .init(paths: ["price_cents"])
+            }, options: CatalogHarness.auth)
+            try await waitForEvents(2)
+            let unavailable = try await catalog.client.setProductAvailability(.with {
+                $0.id = created.id
+                $0.available = false
+            }, options: CatalogHarness.auth)
+            try await waitForEvents(3)
+            // No change: no event. The next event must be the deletion.
+            _ = try await catalog.client.setProductAvailability(.with {
+                $0.id = created.id
+                $0.available = false
+            }, options: CatalogHarness.auth)
+            _ = try await catalog.client.deleteProduct(.with { $0.id = created.id }, options: CatalogHarness.auth)
+            try await waitForEvents(4)
+            let sentinel = try await catalog.product(desserts.id, "Sentinel")
+            for task in tasks {
+                try await withTimeout(Self.eventTimeout, "the sentinel event") { try await task.value }
+            }
+
+            for events in [firstEvents.value, secondEvents.value] {
+                #expect(events.map(\.type) == [.productCreated, .productUpdated, .productAvailabilityChanged, .productDeleted, .productCreated])
+                #expect(events.map(\.productId) == [created.id, created.id, created.id, created.id, sentinel.id])
+                #expect(events.allSatisfy { $0.productId == $0.product?.id })
+                #expect(events.allSatisfy { $0.product?.rating == nil })
+                #expect(events.allSatisfy { $0.occurredAt != nil })
+                guard events.count == 5 else { continue }
+                #expect(events[0].product?.name == "Pea soup")
+                #expect(events[0].product?.tags == ["green"])
+                #expect(events[0].occurredAt == created.updatedAt)
+                #expect(events[1].product?.priceCents == 700)
+                #expect(events[1].occurredAt == updated.updatedAt)
+                #expect(events[2].product?.available == false)
+                #expect(events[2].occurredAt == unavailable.updatedAt)
+                #expect(events[3].product?.archived == true)
+                #expect(events[3].occurredAt!.micros >= unavailable.updatedAt!.micros)
+                #expect(events[4].product == sentinel)
+            }
+            #expect(dessertEvents.value.map(\.productId) == [sentinel.id], "the desserts watcher sees desserts only")
+            #expect(dessertEvents.value.first?.type == .productCreated)
+        }
+    }
+
+    @Test("Imported products are announced one event each")
+    func importEvents() async throws {
+        try await CatalogHarness.with { catalog in
+            let soups = try await catalog.category("Soups")
+            let stream = catalog.client.watchMenu(.init(), options: CallOptions())
+            _ = try await withTimeout(Self.eventTimeout, "WatchMenu headers") { try await stream.initialMetadata() }
+            let events = Locked<[MenuEvent]>([])
+            let task = collect(stream, until: { $0.product?.name == "Import 4" }, into: events)
+            let response = try await catalog.importProducts((0..<5).map { index in
+                .with {
+                    $0.categoryId = soups.id
+                    $0.name = "Import \(index)"
+                    $0.priceCents = 100
+                }
+            })
+            try await withTimeout(Self.eventTimeout, "import events") { try await task.value }
+            #expect(events.value.map(\.type) == Array(repeating: .productCreated, count: 5))
+            #expect(events.value.map(\.productId) == response.createdIds)
+        }
+    }
+
+    @Test("Watchers of one catalog schema never see another schema's changes")
+    func schemasDoNotCrossTalk() async throws {
+        try await CatalogHarness.with { mine in
+            try await CatalogHarness.with { theirs in
+                let mineCategory = try await mine.category("Mine")
+                let theirCategory = try await theirs.category("Theirs")
+                // Product ids start at 1 in both schemas.
+                let existing = try await mine.product(mineCategory.id, "Existing")
+                let stream = mine.client.watchMenu(.init(), options: CallOptions())
+                _ = try await withTimeout(Self.eventTimeout, "WatchMenu headers") { try await stream.initialMetadata() }
+                let events = Locked<[MenuEvent]>([])
+                let task = collect(stream, until: { $0.product?.name == "Sentinel" }, into: events)
+                let foreign = try await theirs.product(theirCategory.id, "Foreign")
+                _ = try await theirs.client.setProductAvailability(.with {
+                    $0.id = foreign.id
+                    $0.available = false
+                }, options: CatalogHarness.auth)
+                #expect(foreign.id == existing.id)
+                try await Task.sleep(for: .milliseconds(300))
+                let sentinel = try await mine.product(mineCategory.id, "Sentinel")
+                try await withTimeout(Self.eventTimeout, "the sentinel event") { try await task.value }
+                #expect(events.value.map(\.productId) == [sentinel.id],
+                        "events: \(events.value.map { "\($0.type) \($0.productId)" })")
+            }
+        }
+    }
+
+    @Test("When the server shuts down, watchers' streams end with UNAVAILABLE")
+    func shutdownEndsWatchers() async throws {
+        try await CatalogHarness.with { catalog in
+            let stream = catalog.client.watchMenu(.init(), options: CallOptions())
+            _ = try await withTimeout(Self.eventTimeout, "WatchMenu headers") { try await stream.initialMetadata() }
+            catalog.shutdown.trigger()
+            await expectStatus(.unavailable, prefix: "the server is shutting down") {
+                try await withTimeout(Self.eventTimeout, "the end of the stream") {
+                    for try await event in stream { Issue.record("unexpected event \(event.type)") }
+                }
+            }
+        }
+    }
+
+    @Test("WatchMenu: category_id must not be negative")
+    func negativeCategory() async throws {
+        try await CatalogHarness.with { catalog in
+            await expectInvalid("category_id must not be negative") {
+                for try await _ in catalog.client.watchMenu(.with { $0.categoryId = -1 }, options: CallOptions(timeout: .seconds(20))) {}
+            }
+        }
+    }
+}
