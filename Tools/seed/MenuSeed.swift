@@ -20,10 +20,12 @@ struct MenuSeed: Decodable {
         var featured: Bool?
     }
 
-    /// Names are "<style> <dish>"; prices and times fall in the ranges.
+    /// Names are "<style> <dish>", descriptions end with one of the
+    /// phrases; prices and times fall in the ranges.
     struct Generator: Decodable {
         var styles: [String]
         var dishes: [String]
+        var phrases: [String]
         var priceCents: [Int64]
         var minutes: [Int32]
     }
@@ -53,8 +55,6 @@ struct MenuSeed: Decodable {
         for index in stride(from: combinations.count - 1, to: 0, by: -1) {
             combinations.swapAt(index, Int(random.next() % UInt64(index + 1)))
         }
-        let qualities = ["made fresh in our kitchen", "a house favourite", "from a family recipe",
-                         "with seasonal ingredients", "served with a side of greens", "the chef's take on a classic"]
         let diets = ["vegetarian", "vegan", "gluten-free", "spicy", "nut-free"]
         let generatedProducts = combinations.prefix(generated.count).map { entry -> Product in
             let generator = generated.categories[entry.category]!
@@ -65,7 +65,7 @@ struct MenuSeed: Decodable {
             return Product(
                 category: entry.category,
                 name: "\(entry.style) \(entry.dish)",
-                description: "\(entry.style) \(entry.dish.lowercased()), \(qualities[Int(random.next() % UInt64(qualities.count))])",
+                description: "\(entry.style) \(entry.dish.lowercased()), \(generator.phrases[Int(random.next() % UInt64(generator.phrases.count))])",
                 priceCents: price / 5 * 5,
                 preparationMinutes: minutes,
                 calories: Int32(150 + random.next() % 900),

@@ -3,8 +3,8 @@ import Foundation
 import RestaurantAPI
 
 /// Loads the sample menu into a running catalog service: creates the
-/// categories that are missing and, when the menu has no products yet,
-/// imports the sample products through ImportProducts. Safe to run again.
+/// categories and imports (through ImportProducts) the sample products that
+/// are missing, by name. Safe to run again.
 @main
 struct RestaurantSeed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,12 +40,22 @@ struct RestaurantSeed: AsyncParsableCommand {
         }
         let ids = Dictionary(existing.map { ($0.name.lowercased(), $0.id) }, uniquingKeysWith: { first, _ in first })
 
-        let present = try await client.listProducts(.with { $0.pageSize = 1 }, options: options).totalSize
-        guard present == 0 else {
-            print("menu already loaded: \(existing.count) categories, \(present) products")
+        // Converge: import the sample products the menu does not have yet.
+        var present = Set<String>()
+        var pageToken = ""
+        repeat {
+            let page = try await client.listProducts(.with {
+                $0.pageSize = 100
+                $0.pageToken = pageToken
+            }, options: options)
+            present.formUnion(page.products.map { $0.name.lowercased() })
+            pageToken = page.nextPageToken
+        } while !pageToken.isEmpty
+        let products = seed.allProducts().filter { !present.contains($0.name.lowercased()) }
+        guard !products.isEmpty else {
+            print("the sample menu is loaded: \(existing.count) categories, \(present.count) products")
             return
         }
-        let products = seed.allProducts()
         let result = try await client.importProducts(options: options) { requests in
             for product in products {
                 guard let categoryID = ids[product.category.lowercased()] else {
@@ -65,6 +75,6 @@ struct RestaurantSeed: AsyncParsableCommand {
         }
         for error in result.errors { print("  item \(error.index) '\(error.name)': \(error.message)") }
         guard result.failedCount == 0 else { throw ExitCode(1) }
-        print("loaded the sample menu: \(existing.count) categories, \(result.createdCount) products")
+        print("loaded the sample menu: \(existing.count) categories, \(result.createdCount) products added")
     }
 }
