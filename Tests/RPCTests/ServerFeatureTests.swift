@@ -101,7 +101,9 @@ private struct AddToken: RPCClientInterceptor {
     }
 
     @Test func gracefulShutdownLetsCallsInFlightFinish() async throws {
+        let handling = Mutex(false)
         let (slow, method) = probeService("test.Slow") { request, _ in
+            handling.withLock { $0 = true }
             try await Task.sleep(for: .milliseconds(500))
             return request
         }
@@ -109,7 +111,8 @@ private struct AddToken: RPCClientInterceptor {
         let port = try await server.start().port!
         let channel = try channel(to: port)
         let inFlight = Task { try await channel.unary(method, request: Grpc_Testing_Empty()) }
-        try await Task.sleep(for: .milliseconds(100))
+        // Shut down only once the call is really being handled.
+        #expect(await eventually { handling.withLock { $0 } })
         let started = ContinuousClock.now
         await server.shutdown(drainTimeout: .seconds(5))
         #expect(ContinuousClock.now - started < .seconds(4), "shutdown waited for the drain timeout")

@@ -23,16 +23,12 @@ struct ClientCall: Sendable {
     /// The next response message, nil after an OK status; throws the status
     /// otherwise.
     func nextResponse() async throws -> ByteBuffer? {
-        try await whileCancellable { continuation in
-            stream.value.waitForResponse(continuation)
-        }
+        try await stream.suspend({ $0.waitForResponse($1) }, onCancel: Self.cancelled)
     }
 
     /// The response headers' custom metadata.
     func initialMetadata() async throws -> Metadata {
-        try await whileCancellable { continuation in
-            stream.value.waitForInitialMetadata(continuation)
-        }
+        try await stream.suspend({ $0.waitForInitialMetadata($1) }, onCancel: Self.cancelled)
     }
 
     /// The final status and trailers, once the call is over.
@@ -45,18 +41,7 @@ struct ClientCall: Sendable {
 
     /// Waits for the status, then returns everything received (unary calls).
     func completion() async throws -> ClientStream.Completion {
-        let stream = self.stream
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                if stream.eventLoop.inEventLoop {
-                    stream.value.waitForCompletion(continuation)
-                } else {
-                    stream.eventLoop.execute { stream.value.waitForCompletion(continuation) }
-                }
-            }
-        } onCancel: {
-            stream.eventLoop.execute { stream.value.cancel(RPCError(.cancelled, "the call was cancelled by the client")) }
-        }
+        try await stream.suspend({ $0.waitForCompletion($1) }, onCancel: Self.cancelled)
     }
 
     /// Whether the server refused the stream unprocessed, so it may be retried.
@@ -66,18 +51,17 @@ struct ClientCall: Sendable {
     }
 
     func write(_ framed: ByteBuffer) async throws {
-        let stream = self.stream
-        try await whileCancellable { (continuation: CheckedContinuation<Void, Error>) in
+        try await stream.suspend({ stream, continuation in
             do {
-                if try stream.value.write(framed) {
+                if try stream.write(framed) {
                     continuation.resume()
                 } else {
-                    stream.value.waitForDrain(continuation)
+                    stream.waitForDrain(continuation)
                 }
             } catch {
                 continuation.resume(throwing: error)
             }
-        }
+        }, onCancel: Self.cancelled)
     }
 
     func finishRequests() {
@@ -90,22 +74,8 @@ struct ClientCall: Sendable {
         eventLoop.execute { stream.value.cancel(error) }
     }
 
-    /// Runs `body` on the event loop with a continuation, cancelling the
-    /// call if the calling task is cancelled.
-    private func whileCancellable<T: Sendable>(
-        _ body: @escaping @Sendable (CheckedContinuation<T, Error>) -> Void
-    ) async throws -> T {
-        let stream = self.stream
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                if stream.eventLoop.inEventLoop {
-                    body(continuation)
-                } else {
-                    stream.eventLoop.execute { body(continuation) }
-                }
-            }
-        } onCancel: {
-            stream.eventLoop.execute { stream.value.cancel(RPCError(.cancelled, "the call was cancelled by the client")) }
-        }
+    /// Cancelling the calling task cancels the call.
+    private static let cancelled: @Sendable (ClientStream) -> Void = {
+        $0.cancel(RPCError(.cancelled, "the call was cancelled by the client"))
     }
 }

@@ -16,8 +16,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     private(set) var session: HTTP2Session!
     private var context: ChannelHandlerContext?
     private var streams: [Int32: ClientStream] = [:]
-    private var flushScheduled = false
-    private var isReading = false
+    private var flushes = FlushCoalescer()
     /// Set once the server sent GOAWAY or the connection failed: no new streams.
     private var refusal: RPCError?
     private var keepaliveTimer: RepeatedTask?
@@ -94,7 +93,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        isReading = true
+        flushes.readStarted()
         do {
             try session.receive(unwrapInboundIn(data))
         } catch {
@@ -103,8 +102,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        isReading = false
-        flushScheduled = false
+        flushes.readEnded()
         flushOutput()
         context.fireChannelReadComplete()
     }
@@ -134,13 +132,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     // MARK: Output
 
     func scheduleFlush() {
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        guard !isReading else { return }
+        guard flushes.request() else { return }
         eventLoop.assumeIsolated().execute { [self] in
-            guard flushScheduled else { return }
-            flushScheduled = false
-            flushOutput()
+            if flushes.take() { flushOutput() }
         }
     }
 

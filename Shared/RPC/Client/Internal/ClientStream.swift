@@ -199,7 +199,7 @@ final class ClientStream {
     /// Everything a unary call returns, once its status arrives.
     typealias Completion = (initialMetadata: Metadata, messages: [ByteBuffer], outcome: Outcome)
 
-    func waitForCompletion(_ continuation: CheckedContinuation<Completion, Never>) {
+    func waitForCompletion(_ continuation: CheckedContinuation<Completion, any Error>) {
         whenComplete { [self] outcome in
             continuation.resume(returning: (initialMetadata ?? Metadata(), Array(responses), outcome))
         }

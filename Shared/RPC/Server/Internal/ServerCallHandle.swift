@@ -41,18 +41,7 @@ struct ServerCallHandle: Sendable {
         if eventLoop.inEventLoop, let ready = try stream.value.takeRequest() {
             return ready
         }
-        let stream = self.stream
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                if stream.eventLoop.inEventLoop {
-                    stream.value.waitForRequest(continuation)
-                } else {
-                    stream.eventLoop.execute { stream.value.waitForRequest(continuation) }
-                }
-            }
-        } onCancel: {
-            stream.eventLoop.execute { stream.value.cancelWaiters(RPCError(.cancelled, "the handler was cancelled")) }
-        }
+        return try await stream.suspend({ $0.waitForRequest($1) }, onCancel: Self.cancelled)
     }
 
     func sendHeaders() async throws {
@@ -71,29 +60,23 @@ struct ServerCallHandle: Sendable {
         if eventLoop.inEventLoop, try stream.value.write(framed) {
             return
         }
-        let stream = self.stream
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                let write: @Sendable () -> Void = {
-                    do {
-                        if try stream.value.write(framed) {
-                            continuation.resume()
-                        } else {
-                            stream.value.waitForDrain(continuation)
-                        }
-                    } catch {
-                        continuation.resume(throwing: error)
-                    }
-                }
-                // On the loop this message was already queued above; only wait.
-                if stream.eventLoop.inEventLoop {
-                    stream.value.waitForDrain(continuation)
+        let queued = eventLoop.inEventLoop  // Then the message is queued already; only wait.
+        try await stream.suspend({ stream, continuation in
+            do {
+                let mustWait = queued ? true : !(try stream.write(framed))
+                if mustWait {
+                    stream.waitForDrain(continuation)
                 } else {
-                    stream.eventLoop.execute(write)
+                    continuation.resume()
                 }
+            } catch {
+                continuation.resume(throwing: error)
             }
-        } onCancel: {
-            stream.eventLoop.execute { stream.value.cancelWaiters(RPCError(.cancelled, "the handler was cancelled")) }
-        }
+        }, onCancel: Self.cancelled)
+    }
+
+    /// Cancelling the handler's task fails what it waits for.
+    private static let cancelled: @Sendable (ServerStream) -> Void = {
+        $0.cancelWaiters(RPCError(.cancelled, "the handler was cancelled"))
     }
 }

@@ -23,8 +23,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     private var streams: [Int32: ServerStream] = [:]
     private var runningHandlers = 0
     private var phase = Phase.active
-    private var flushScheduled = false
-    private var isReading = false
+    private var flushes = FlushCoalescer()
     private var resets: TokenBucket
     private var peer = "unknown"
 
@@ -104,7 +103,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard phase != .closing else { return }
-        isReading = true
+        flushes.readStarted()
         do {
             try session.receive(unwrapInboundIn(data))
         } catch {
@@ -114,8 +113,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        isReading = false
-        flushScheduled = false
+        flushes.readEnded()
         flushOutput()
         context.fireChannelReadComplete()
     }
@@ -139,13 +137,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
 
     /// Sends what nghttp2 has ready once the current burst of work is done.
     func scheduleFlush() {
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        guard !isReading else { return }  // channelReadComplete flushes.
+        guard flushes.request() else { return }
         eventLoop.assumeIsolated().execute { [self] in
-            guard flushScheduled else { return }
-            flushScheduled = false
-            flushOutput()
+            if flushes.take() { flushOutput() }
         }
     }
 

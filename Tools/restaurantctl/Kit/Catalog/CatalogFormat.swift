@@ -51,23 +51,6 @@ public enum CatalogFormat {
         return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
     }
 
-    /// The server's slug rule (catalog.proto, Category.slug), to match
-    /// `--category "Main Courses"` against `main-courses`.
-    static func slug(_ name: String) -> String {
-        var slug = ""
-        var pendingDash = false
-        for character in name.lowercased() {
-            if character.isLetter || character.isNumber {
-                if pendingDash && !slug.isEmpty { slug.append("-") }
-                slug.append(character)
-                pendingDash = false
-            } else {
-                pendingDash = true
-            }
-        }
-        return slug
-    }
-
     // MARK: Tables
 
     public static func categoriesTable(_ categories: [RestaurantAPI.Category]) -> String {

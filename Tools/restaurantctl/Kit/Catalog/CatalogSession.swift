@@ -131,8 +131,6 @@ public struct CatalogSession: Sendable {
         let lowered = text.lowercased()
         let named = categories.filter { $0.name.lowercased() == lowered }
         if named.count == 1 { return named[0].id }
-        let slugged = categories.filter { $0.slug == CatalogFormat.slug(text) }
-        if slugged.count == 1 { return slugged[0].id }
         let known = categories.map { "\($0.slug) (\($0.id))" }.joined(separator: ", ")
         throw .local("no category '\(text)' (by id, slug or name); categories: \(known.isEmpty ? "none yet" : known)")
     }
