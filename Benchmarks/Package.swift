@@ -7,7 +7,7 @@ let package = Package(
     name: "Benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "Restaurant", path: ".."),
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     ],
@@ -17,8 +17,8 @@ let package = Package(
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         ]),
         .executableTarget(name: "StreamHolder", dependencies: [
-            .product(name: "RPC", package: "main"),
-            .product(name: "GRPCProtos", package: "main"),
+            .product(name: "RPC", package: "Restaurant"),
+            .product(name: "GRPCProtos", package: "Restaurant"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,16 +6,16 @@ import PackageDescription
 let package = Package(
     name: "Fuzz",
     dependencies: [
-        .package(path: ".."),
+        .package(name: "Restaurant", path: ".."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "CFuzzer"),
         .executableTarget(name: "FuzzMessages", dependencies: [
             "CFuzzer",
-            .product(name: "RPC", package: "main"),
-            .product(name: "RestaurantAPI", package: "main"),
-            .product(name: "GRPCProtos", package: "main"),
+            .product(name: "RPC", package: "Restaurant"),
+            .product(name: "RestaurantAPI", package: "Restaurant"),
+            .product(name: "GRPCProtos", package: "Restaurant"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
     ],
