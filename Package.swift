@@ -68,6 +68,9 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
         ], path: "Shared/Postgres", exclude: ["README.md"]),
 
+        // A seeded pseudo-random generator for reproducible data.
+        .target(name: "SeededRandom", path: "Shared/SeededRandom"),
+
         // Generated Swift for google.protobuf's well-known types, plus helpers.
         .target(name: "WellKnownTypes", dependencies: ["Protobuf", "RestaurantProtosC"],
                 path: "Shared/WellKnownTypes"),
@@ -109,7 +112,7 @@ let package = Package(
         ], path: "Tools/rpcgen"),
 
         .executableTarget(name: "restaurant-seed", dependencies: [
-            "RestaurantAPI",
+            "RestaurantAPI", "SeededRandom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tools/seed"),
         .target(name: "InteropTesting", dependencies: ["GRPCProtos", "RPC"], path: "Tools/interop/InteropTesting"),
@@ -135,7 +138,7 @@ let package = Package(
                     path: "Tests/RestaurantCtlTests", exclude: ["Fixtures"]),
 
         .executableTarget(name: "postgres-bench", dependencies: [
-            "Postgres",
+            "Postgres", "SeededRandom",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/PostgresBench"),
         .executableTarget(name: "catalog-bench", dependencies: [
@@ -151,7 +154,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/RPCTests"),
-        .testTarget(name: "ProtobufTests", dependencies: ["Protobuf", "WellKnownTypes", "RestaurantAPI", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/ProtobufTests"),
+        .testTarget(name: "ProtobufTests", dependencies: ["Protobuf", "SeededRandom", "WellKnownTypes", "RestaurantAPI", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/ProtobufTests"),
         .testTarget(name: "CatalogTests", dependencies: [
             "Catalog", "ServiceKit", "RestaurantAPI", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),

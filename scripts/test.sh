@@ -17,9 +17,13 @@ bash scripts/check-generated.sh
 step "build"
 swift build --build-tests
 
-step "PostgreSQL (throwaway cluster)"
+step "PostgreSQL (private cluster)"
+# Stop the cluster afterwards only if this run started it: `make up` may be
+# using it (the tests keep to their own schemas).
+if ! bash scripts/postgres.sh status >/dev/null 2>&1; then
+    trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+fi
 bash scripts/postgres.sh start
-trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
 set -a
 # shellcheck disable=SC1091
 source .data/postgres.env

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import SeededRandom
 
 /// Point-select throughput through the pool, the same workload as
 /// `pgbench -S`: `SELECT abalance FROM pgbench_accounts WHERE aid = $1`
@@ -55,24 +56,6 @@ struct UsageError: Error, CustomStringConvertible {
     let message: String
     var description: String {
         "\(message)\nusage: postgres-bench --url URL [--connections 10] [--tasks N] [--seconds 10] [--scale 10] [--executor poller|global] [--threads 1]"
-    }
-}
-
-/// A fast pseudo-random generator (SplitMix64): the system generator makes
-/// a getrandom system call per number, which pgbench does not pay either.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -100,9 +100,6 @@ public final class HTTP2Session {
         nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
     }
 
-    /// Whether frames are waiting for ``flush(into:)``.
-    public var wantsWrite: Bool { nghttp2_session_want_write(session) != 0 }
-
     // MARK: Streams
 
     /// Server: sends response headers. With `endStream`, the response is
@@ -197,11 +194,6 @@ public final class HTTP2Session {
         }
     }
 
-    /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS.
-    public var remoteMaxConcurrentStreams: Int {
-        Int(nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS))
-    }
-
     // MARK: Internals
 
     private func resumeIfDeferred(_ stream: Int32) {
@@ -265,11 +257,12 @@ public final class HTTP2Session {
         if queue.bufferedBytes == 0 {
             if queue.isFinished {
                 flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-                if let trailers = queue.trailers {
+                // With trailers, they end the stream; if nghttp2 refuses them,
+                // the data's EOF must, or the stream would never end.
+                if let trailers = queue.trailers, (try? withNameValues(trailers, { nva, count in
+                    try check(nghttp2_submit_trailer(session, stream, nva, count), "submitting trailers")
+                })) != nil {
                     flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                    _ = try? withNameValues(trailers) { nva, count in
-                        try check(nghttp2_submit_trailer(session, stream, nva, count), "submitting trailers")
-                    }
                 }
                 outbound[stream] = nil
                 return written
@@ -307,6 +300,15 @@ public final class HTTP2Session {
             HTTP2Session.from(userData).dataReceived(stream: stream, UnsafeRawBufferPointer(start: data, count: length))
             return 0
         }
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
+            let header = frame!.pointee.hd
+            let isEndStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+            if isEndStream, header.type == UInt8(NGHTTP2_DATA.rawValue) || header.type == UInt8(NGHTTP2_HEADERS.rawValue) {
+                let session = HTTP2Session.from(userData)
+                session.delegate.session(session, didSendEndStreamOn: header.stream_id)
+            }
+            return 0
+        }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, stream, errorCode, userData in
             HTTP2Session.from(userData).streamClosed(stream, errorCode: errorCode)
             return 0
@@ -324,15 +326,20 @@ public final class HTTP2Session {
     }
 
     private func header(stream: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        guard var block = pendingHeaders[stream] else { return }
-        block.size += name.count + value.count + 32
-        if block.size > settings.maxHeaderListSize {
-            block.exceededLimit = true
+        // In place: copying the block out and back would copy every field so far.
+        guard pendingHeaders[stream] != nil else { return }
+        pendingHeaders[stream]!.size += name.count + value.count + 32
+        if pendingHeaders[stream]!.size > settings.maxHeaderListSize || pendingHeaders[stream]!.fields.count >= Self.maxHeaderFields {
+            pendingHeaders[stream]!.exceededLimit = true
         } else {
-            block.fields.append(HTTP2Header(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            pendingHeaders[stream]!.fields.append(
+                HTTP2Header(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
-        pendingHeaders[stream] = block
     }
+
+    /// Fields kept per header block, whatever their size: bounds the work of
+    /// many tiny (HPACK-indexed) fields.
+    private static let maxHeaderFields = 512
 
     private func frameReceived(_ frame: nghttp2_frame) {
         let stream = frame.hd.stream_id

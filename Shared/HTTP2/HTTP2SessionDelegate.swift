@@ -29,4 +29,7 @@ public protocol HTTP2SessionDelegate: AnyObject {
 
     /// All data queued on `stream` was handed to nghttp2 for sending.
     func session(_ session: HTTP2Session, didDrainOutboundDataOn stream: Int32)
+
+    /// This side's last frame on `stream` (END_STREAM) was written out.
+    func session(_ session: HTTP2Session, didSendEndStreamOn stream: Int32)
 }

@@ -19,6 +19,18 @@ private struct RequireToken: RPCServerInterceptor {
     }
 }
 
+/// Rejects the calls that ask for it (`x-reject: 1`) before the handler
+/// reads anything, and records the peer of every call.
+private final class RejectWhenAsked: RPCServerInterceptor {
+    let peers = Mutex<Set<String>>([])
+
+    func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
+        peers.withLock { _ = $0.insert(context.peer) }
+        if context.metadata["x-reject"] == "1" { throw RPCError(.permissionDenied, "rejected on request") }
+        try await next()
+    }
+}
+
 /// Adds the token to every call, as a client interceptor would.
 private struct AddToken: RPCClientInterceptor {
     func intercept(context: RPCClientCallContext, next: (RPCClientCallContext) async throws -> Void) async throws {
@@ -43,6 +55,33 @@ private struct AddToken: RPCClientInterceptor {
         #expect(lines.map { $0.metadata["status"] } == ["UNAUTHENTICATED", "OK"])
         #expect(lines.allSatisfy { $0.level == .info && $0.metadata["method"] == "/grpc.testing.TestService/EmptyCall" })
         #expect(lines.allSatisfy { $0.metadata["peer"]?.hasPrefix("ipv4:127.0.0.1:") == true && $0.metadata["duration_ms"] != nil })
+    }
+
+    @Test func callsRejectedWhileTheClientIsStillSendingFreeTheirStreams() async throws {
+        // The server answers while the client is still sending. Unless one
+        // side then ends the stream, it stays open on both: past the server's
+        // 256 concurrent streams, calls on that connection would queue forever.
+        let rejecter = RejectWhenAsked()
+        try await withServer([TestService().rpcService], interceptors: [rejecter]) { port, _ in
+            let client = Grpc_Testing_TestServiceClient(channel: try channel(to: port) { $0.connectionsPerAddress = 1 })
+            let chunk = Grpc_Testing_StreamingInputCallRequest.with { $0.payload = .with { $0.body = Data(count: 1024) } }
+            let rejected = CallOptions(timeout: .seconds(10), metadata: Metadata([("x-reject", "1")]))
+            for _ in 0..<300 {
+                let code = await failureCode {
+                    _ = try await client.streamingInputCall(options: rejected) { writer in
+                        while true { try await writer.write(chunk) }
+                    }
+                }
+                #expect(code == .permissionDenied)
+            }
+            let sum = try await client.streamingInputCall(options: CallOptions(timeout: .seconds(10))) { writer in
+                for _ in 0..<8 { try await writer.write(chunk) }
+            }
+            #expect(sum.aggregatedPayloadSize == 8 * 1024)
+            // Ending those streams must not look like an attack to the server:
+            // every call, the last included, ran on the one connection.
+            #expect(rejecter.peers.withLock(\.count) == 1)
+        }
     }
 
     @Test func healthCheckAndWatch() async throws {

@@ -135,6 +135,24 @@ import Testing
         #expect(messages.first?.readableBytes == 10 * 1024 * 1024)
     }
 
+    @Test func queuesCompressedMessagesWithoutInflatingThem() throws {
+        var plain = ByteBuffer()
+        plain.writeRepeatingByte(0, count: 4 * 1024 * 1024)
+        var compressed = ByteBuffer()
+        Gzip.compress(plain, into: &compressed)
+        var stream = ByteBuffer()
+        for _ in 0..<100 { stream.writeImmutableBuffer(frame(Array(compressed.readableBytesView), compressed: true)) }
+        var deframer = MessageDeframer(encoding: .gzip, maxMessageSize: 4 * 1024 * 1024)
+        deframer.append(stream)
+        var frames: [MessageDeframer.Frame] = []
+        while let next = try deframer.next() { frames.append(next) }
+        // 100 bombs of 4 MiB each are held as their few KB of gzip...
+        #expect(frames.count == 100)
+        #expect(frames.allSatisfy { $0.compressed && $0.payload.readableBytes < 16 * 1024 })
+        // ...and each expands only when taken.
+        #expect(try deframer.inflate(frames[0]).readableBytes == 4 * 1024 * 1024)
+    }
+
     @Test func reportsTruncatedGzip() {
         var compressed = ByteBuffer()
         Gzip.compress(ByteBuffer(string: String(repeating: "menu ", count: 100)), into: &compressed)
@@ -145,15 +163,16 @@ import Testing
 
 @Suite struct TargetTests {
     @Test func parsesTheForms() throws {
-        #expect(try Target(parsing: "localhost:50051").authority == "localhost:50051")
-        #expect(try Target(parsing: "dns:///catalog:50051").host == "catalog")
-        let v6 = try Target(parsing: "[::1]:443")
+        #expect(try RPCTarget(parsing: "localhost:50051").authority == "localhost:50051")
+        #expect(try RPCTarget(parsing: "dns:///catalog:50051").host == "catalog")
+        let v6 = try RPCTarget(parsing: "[::1]:443")
         #expect(v6.host == "::1" && v6.port == 443 && v6.authority == "[::1]:443")
     }
 
-    @Test(arguments: ["localhost", "localhost:0", "localhost:70000", ":50051", "[::1:50051", "host:port"])
+    @Test(arguments: ["localhost", "localhost:0", "localhost:70000", ":50051", "[::1:50051", "[::1]", "host:port", "a b:1"])
     func rejectsInvalidTargets(_ text: String) {
-        #expect(throws: RPCError.self) { try Target(parsing: text) }
+        #expect(throws: RPCTarget.ParseError.self) { try RPCTarget(parsing: text) }
+        #expect(throws: RPCError.self) { try RPCChannel(target: text) }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// The sample menu, as `deploy/seed/menu.json` describes it: categories,
 /// hand-written products, and ingredients for generated ones.
@@ -73,20 +74,5 @@ struct MenuSeed: Decodable {
                 featured: random.next() % 12 == 0)
         }
         return products + generatedProducts
-    }
-}
-
-/// A small, fast, reproducible generator (Vigna's SplitMix64).
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -14,10 +14,11 @@ func withUnpacked<R>(_ bytes: UnsafeRawBufferPointer,
     guard footprint <= limits.maxUnpackedSize else {
         throw ProtobufDecodingError.expansionLimitExceeded(message: String(cString: descriptor.pointee.name))
     }
-    // The estimate bounds what protobuf-c asks for; twice it covers the
-    // growth of its temporary arrays. Running out means the estimate was wrong
-    // for this input, which is then refused rather than trusted.
-    let arena = Arena(budget: 64 * 1024 + 2 * footprint)
+    // The estimate bounds what protobuf-c asks for; three times it covers the
+    // growth of its temporary arrays and unknown fields' records. Running out
+    // means the estimate was wrong for this input, which is then refused
+    // rather than trusted.
+    let arena = Arena(budget: 64 * 1024 + 3 * footprint)
     return try withExtendedLifetime(arena) {
         var allocator = arena.protobufCAllocator
         var empty: UInt8 = 0

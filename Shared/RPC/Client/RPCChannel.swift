@@ -61,7 +61,7 @@ public final class RPCChannel: Sendable {
     }
 
     public let configuration: Configuration
-    private let target: Target
+    private let target: RPCTarget
     private let balancer: LoadBalancer
 
     /// A channel to `target` (`host:port`, `[::1]:port`, `dns:///host:port`).
@@ -70,7 +70,11 @@ public final class RPCChannel: Sendable {
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         precondition(configuration.connectionsPerAddress >= 1, "connectionsPerAddress must be at least 1")
         self.configuration = configuration
-        self.target = try Target(parsing: target)
+        do {
+            self.target = try RPCTarget(parsing: target)
+        } catch {
+            throw RPCError(.invalidArgument, "invalid target '\(target)': \(error.reason)")
+        }
         self.balancer = LoadBalancer(target: self.target, configuration: configuration, group: group)
     }
 
@@ -167,7 +171,8 @@ public final class RPCChannel: Sendable {
                 return
             }
         }
-        return response!
+        guard let response else { throw Self.interceptorSkippedCall(path) }
+        return response
     }
 
     private func performServerStreaming<Request: Sendable, Response: Sendable>(_ path: String, request: Request, codec: MessageCodec<Request, Response>,
@@ -210,7 +215,8 @@ public final class RPCChannel: Sendable {
             call.finishRequests()
             response = try Self.singleResponse(try await call.completion(), codec: codec)
         }
-        return response!
+        guard let response else { throw Self.interceptorSkippedCall(path) }
+        return response
     }
 
     private func performBidirectionalStreaming<Request: Sendable, Response: Sendable, Result: Sendable>(
@@ -229,12 +235,18 @@ public final class RPCChannel: Sendable {
             }
             call.finishRequests()
             call.cancel()  // A no-op when the call already ended.
-            let (status, trailers) = await call.outcome()
+            let (status, trailers) = try await call.outcome()
             if status.code != .ok, status.code != .cancelled {
                 throw RPCError(status.code, status.message, metadata: trailers)
             }
         }
-        return result!
+        guard let result else { throw Self.interceptorSkippedCall(path) }
+        return result
+    }
+
+    /// A client interceptor returned without calling `next`.
+    static func interceptorSkippedCall(_ path: String) -> RPCError {
+        RPCError(.internal, "a client interceptor ended the call to \(path) without making it or throwing")
     }
 
     /// The one response of a unary or client-streaming call, or its error.
@@ -269,7 +281,7 @@ public final class RPCChannel: Sendable {
 
     /// Waits for the call to end; throws its status unless OK.
     static func finish(_ call: ClientCall) async throws {
-        let (status, trailers) = await call.outcome()
+        let (status, trailers) = try await call.outcome()
         guard status.code == .ok else { throw RPCError(status.code, status.message, metadata: trailers) }
     }
 
@@ -285,9 +297,20 @@ public final class RPCChannel: Sendable {
         if let deadline = context.deadline, deadline <= .now {
             throw RPCError(.deadlineExceeded, "the deadline expired before the call to \(path) started")
         }
-        let connection = try await balancer.pick(waitForReady: options.waitForReady, deadline: context.deadline)
-        return try await ClientCall.open(on: connection, headers: headers(path, context: context, options: options),
-                                         message: message, endStream: endStream, deadline: context.deadline)
+        let headers = headers(path, context: context, options: options)
+        var attempt = 0
+        while true {
+            let connection = try await balancer.pick(waitForReady: options.waitForReady, deadline: context.deadline)
+            do {
+                return try await ClientCall.open(on: connection, headers: headers, message: message,
+                                                 endStream: endStream, deadline: context.deadline)
+            } catch let refused as ClientConnectionHandler.Refused {
+                // The connection went away before the stream was opened:
+                // nothing was sent, so another connection may take it.
+                guard attempt < configuration.maxTransparentRetries else { throw refused.error }
+                attempt += 1
+            }
+        }
     }
 
     private func headers(_ path: String, context: RPCClientCallContext, options: CallOptions) -> [HTTP2Header] {

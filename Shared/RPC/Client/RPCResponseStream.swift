@@ -98,6 +98,8 @@ final class ResponseSource: Sendable {
             let task = Task { [weak self] in
                 do {
                     try await start { [weak self] call in self?.resolve(.success(call)) }
+                    // Returning without publishing a call: an interceptor skipped it.
+                    self?.resolve(.failure(RPCError(.internal, "a client interceptor ended the call without making it or throwing")))
                 } catch {
                     self?.resolve(.failure(error))
                 }

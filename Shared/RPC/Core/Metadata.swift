@@ -109,15 +109,28 @@ extension Metadata {
         }
     }
 
-    /// The metadata as header fields, binary values base64-encoded and
-    /// reserved keys dropped.
+    /// The metadata as header fields: binary values base64-encoded, text
+    /// values trimmed. Entries HTTP/2 could not carry (reserved keys, keys
+    /// outside gRPC's `0-9 a-z _ - .`, text outside printable ASCII) are
+    /// dropped rather than sent to make the peer reset the stream.
     var headerFields: [(name: String, value: String)] {
         entries.compactMap { entry in
-            guard !Metadata.isReserved(entry.key) else { return nil }
+            guard !Metadata.isReserved(entry.key), Metadata.isValidKey(entry.key) else { return nil }
             switch entry.value {
-            case let .string(value): return (entry.key, value)
-            case let .binary(bytes): return (entry.key, Data(bytes).base64EncodedString())
+            case let .string(value):
+                let trimmed = value.trimmingCharacters(in: .whitespaces)
+                guard trimmed.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E }) else { return nil }
+                return (entry.key, trimmed)
+            case let .binary(bytes):
+                return (entry.key, Data(bytes).base64EncodedString())
             }
+        }
+    }
+
+    static func isValidKey(_ key: String) -> Bool {
+        !key.isEmpty && key.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }
     }
 }

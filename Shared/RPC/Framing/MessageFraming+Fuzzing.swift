@@ -12,7 +12,7 @@ public enum MessageFraming {
         var messages: [ByteBuffer] = []
         for chunk in chunks {
             deframer.append(chunk)
-            while let (message, _) = try deframer.next() { messages.append(message) }
+            while let frame = try deframer.next() { messages.append(try deframer.inflate(frame)) }
         }
         if deframer.hasPartialMessage { throw RPCError(.internal, "truncated message") }
         return messages

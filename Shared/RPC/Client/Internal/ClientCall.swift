@@ -31,12 +31,10 @@ struct ClientCall: Sendable {
         try await stream.suspend({ $0.waitForInitialMetadata($1) }, onCancel: Self.cancelled)
     }
 
-    /// The final status and trailers, once the call is over.
-    func outcome() async -> ClientStream.Outcome {
-        await withCheckedContinuation { continuation in
-            let stream = self.stream
-            stream.eventLoop.execute { stream.value.waitForOutcome(continuation) }
-        }
+    /// The final status and trailers, once the call is over. Cancelling the
+    /// waiting task cancels the call.
+    func outcome() async throws -> ClientStream.Outcome {
+        try await stream.suspend({ $0.waitForOutcome($1) }, onCancel: Self.cancelled)
     }
 
     /// Waits for the status, then returns everything received (unary calls).

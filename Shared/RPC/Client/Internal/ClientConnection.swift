@@ -9,6 +9,8 @@ import Synchronization
 final class ClientConnection: Sendable {
     /// What the connection handler reports back.
     struct Events: Sendable {
+        /// The server's SETTINGS arrived: the connection works.
+        let established: @Sendable () -> Void
         let closed: @Sendable () -> Void
         let goingAway: @Sendable () -> Void
     }
@@ -20,45 +22,54 @@ final class ClientConnection: Sendable {
 
     private enum State {
         case idle(failures: Int)
-        case connecting(generation: Int, waiters: [CheckedContinuation<Ready, Error>])
-        case ready(Ready, generation: Int)
+        case connecting(generation: Int, failures: Int, waiters: [Int: CheckedContinuation<Ready, Error>])
+        /// Connected; `failures` is reset once the HTTP/2 handshake succeeds.
+        case ready(Ready, generation: Int, failures: Int, established: Bool)
         case backingOff(RPCError, until: ContinuousClock.Instant, failures: Int)
         case shutdown
     }
 
+    private struct Shared {
+        var state: State = .idle(failures: 0)
+        var generation = 0
+        var nextWaiter = 0
+    }
+
     let address: SocketAddress
+    private let peer: String
     private let configuration: RPCChannel.Configuration
     private let group: any EventLoopGroup
     private let onGoAway: @Sendable () -> Void
-    private let state: Mutex<(state: State, generation: Int)>
+    private let shared = Mutex(Shared())
 
     init(address: SocketAddress, configuration: RPCChannel.Configuration,
          group: any EventLoopGroup, onGoAway: @escaping @Sendable () -> Void) {
         self.address = address
+        self.peer = "\(address.ipAddress ?? "\(address)"):\(address.port ?? 0)"
         self.configuration = configuration
         self.group = group
         self.onGoAway = onGoAway
-        self.state = Mutex((.idle(failures: 0), 0))
     }
 
     /// Whether a call can use the connection now without waiting.
     var isReady: Bool {
-        state.withLock { if case .ready = $0.state { true } else { false } }
+        shared.withLock { if case .ready = $0.state { true } else { false } }
     }
 
     /// Whether the connection is waiting out a failure.
     var isBackingOff: Bool {
-        state.withLock {
+        shared.withLock {
             if case let .backingOff(_, until, _) = $0.state { ContinuousClock.now < until } else { false }
         }
     }
 
     /// A ready connection: the current one, or a new one made now. Fails fast
-    /// with the last error while backing off, unless `waitForReady`.
+    /// with the last error while backing off, unless `waitForReady`; never
+    /// waits past `deadline`, and stops waiting when the task is cancelled.
     func ready(waitForReady: Bool, deadline: ContinuousClock.Instant?) async throws -> Ready {
         while true {
             do {
-                return try await attempt()
+                return try await withDeadline(deadline) { try await self.attempt() }
             } catch let error as BackingOff {
                 guard waitForReady else { throw error.error }
                 if let deadline, deadline < error.until {
@@ -74,37 +85,72 @@ final class ClientConnection: Sendable {
         let until: ContinuousClock.Instant
     }
 
-    private func attempt() async throws -> Ready {
-        try await withCheckedThrowingContinuation { continuation in
-            let start: (generation: Int, failures: Int)? = state.withLock { current in
-                switch current.state {
-                case let .ready(ready, _):
-                    continuation.resume(returning: ready)
-                    return nil
-                case .connecting(let generation, var waiters):
-                    waiters.append(continuation)
-                    current.state = .connecting(generation: generation, waiters: waiters)
-                    return nil
-                case let .backingOff(error, until, _) where ContinuousClock.now < until:
-                    continuation.resume(throwing: BackingOff(error: error, until: until))
-                    return nil
-                case let .backingOff(_, _, failures), let .idle(failures):
-                    current.generation += 1
-                    current.state = .connecting(generation: current.generation, waiters: [continuation])
-                    return (current.generation, failures)
-                case .shutdown:
-                    continuation.resume(throwing: RPCError(.unavailable, "the channel is closed"))
-                    return nil
-                }
+    /// Runs `body`, failing with DEADLINE_EXCEEDED when `deadline` comes first.
+    private func withDeadline<T: Sendable>(_ deadline: ContinuousClock.Instant?,
+                                           _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let deadline else { return try await body() }
+        let peer = self.peer
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                throw RPCError(.deadlineExceeded, "the deadline expired while connecting to \(peer)")
             }
-            if let start { connect(generation: start.generation, failures: start.failures) }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    private func attempt() async throws -> Ready {
+        let id = shared.withLock { shared in
+            defer { shared.nextWaiter += 1 }
+            return shared.nextWaiter
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let start: (generation: Int, failures: Int)? = shared.withLock { shared in
+                    if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                        return nil
+                    }
+                    switch shared.state {
+                    case let .ready(ready, _, _, _):
+                        continuation.resume(returning: ready)
+                        return nil
+                    case .connecting(let generation, let failures, var waiters):
+                        waiters[id] = continuation
+                        shared.state = .connecting(generation: generation, failures: failures, waiters: waiters)
+                        return nil
+                    case let .backingOff(error, until, _) where ContinuousClock.now < until:
+                        continuation.resume(throwing: BackingOff(error: error, until: until))
+                        return nil
+                    case let .backingOff(_, _, failures), let .idle(failures):
+                        shared.generation += 1
+                        shared.state = .connecting(generation: shared.generation, failures: failures, waiters: [id: continuation])
+                        return (shared.generation, failures)
+                    case .shutdown:
+                        continuation.resume(throwing: RPCError(.unavailable, "the channel is closed"))
+                        return nil
+                    }
+                }
+                if let start { connect(generation: start.generation, failures: start.failures) }
+            }
+        } onCancel: {
+            let waiter: CheckedContinuation<Ready, Error>? = shared.withLock { shared in
+                guard case .connecting(let generation, let failures, var waiters) = shared.state,
+                      let waiter = waiters.removeValue(forKey: id) else { return nil }
+                shared.state = .connecting(generation: generation, failures: failures, waiters: waiters)
+                return waiter
+            }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 
     private func connect(generation: Int, failures: Int) {
         let configuration = self.configuration
-        let peer = "\(address.ipAddress ?? "\(address)"):\(address.port ?? 0)"
+        let peer = self.peer
         let events = Events(
+            established: { [weak self] in self?.handshakeSucceeded(generation: generation) },
             closed: { [weak self] in self?.handlerClosed(generation: generation) },
             goingAway: { [weak self] in
                 self?.handlerClosed(generation: generation)
@@ -124,56 +170,78 @@ final class ClientConnection: Sendable {
         bootstrap.connect(to: address).whenComplete { [self] result in
             switch result {
             case let .success(channel):
-                let handler = try? channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
-                guard let handler else {
+                guard let handler = try? channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self) else {
                     channel.close(promise: nil)
-                    connectFailed(generation: generation, failures: failures,
-                                  RPCError(.internal, "connection to \(peer) has no HTTP/2 handler"))
+                    connectFailed(generation: generation, RPCError(.internal, "connection to \(peer) has no HTTP/2 handler"))
                     return
                 }
                 let ready = Ready(handler: NIOLoopBound(handler, eventLoop: channel.eventLoop), channel: channel)
-                let waiters: [CheckedContinuation<Ready, Error>] = state.withLock { current in
-                    guard case let .connecting(currentGeneration, waiters) = current.state, currentGeneration == generation else {
-                        return []
+                let waiters: [CheckedContinuation<Ready, Error>]? = shared.withLock { shared in
+                    guard case let .connecting(current, failures, waiters) = shared.state, current == generation else {
+                        return nil
                     }
-                    current.state = .ready(ready, generation: generation)
-                    return waiters
+                    shared.state = .ready(ready, generation: generation, failures: failures, established: false)
+                    return Array(waiters.values)
+                }
+                guard let waiters else {
+                    // Shut down (or superseded) while connecting: nobody wants it.
+                    channel.close(promise: nil)
+                    return
                 }
                 for waiter in waiters { waiter.resume(returning: ready) }
             case let .failure(error):
-                connectFailed(generation: generation, failures: failures, Self.describe(error, peer: peer, timeout: configuration.connectTimeout))
+                connectFailed(generation: generation, Self.describe(error, peer: peer, timeout: configuration.connectTimeout))
             }
         }
     }
 
-    private func connectFailed(generation: Int, failures: Int, _ error: RPCError) {
-        let delay = configuration.backoff.delay(afterFailures: failures + 1)
-        let waiters: [CheckedContinuation<Ready, Error>] = state.withLock { current in
-            guard case let .connecting(currentGeneration, waiters) = current.state, currentGeneration == generation else {
-                return []
-            }
-            current.state = .backingOff(error, until: .now + delay, failures: failures + 1)
-            return waiters
+    private func connectFailed(generation: Int, _ error: RPCError) {
+        let result: (waiters: [CheckedContinuation<Ready, Error>], until: ContinuousClock.Instant)? = shared.withLock { shared in
+            guard case let .connecting(current, failures, waiters) = shared.state, current == generation else { return nil }
+            let until = ContinuousClock.now + configuration.backoff.delay(afterFailures: failures + 1)
+            shared.state = .backingOff(error, until: until, failures: failures + 1)
+            return (Array(waiters.values), until)
         }
-        for waiter in waiters { waiter.resume(throwing: BackingOff(error: error, until: .now + delay)) }
+        guard let result else { return }
+        for waiter in result.waiters { waiter.resume(throwing: BackingOff(error: error, until: result.until)) }
     }
 
-    /// The connection closed or is going away: the next call connects anew.
+    private func handshakeSucceeded(generation: Int) {
+        shared.withLock { shared in
+            if case let .ready(ready, current, _, false) = shared.state, current == generation {
+                shared.state = .ready(ready, generation: current, failures: 0, established: true)
+            }
+        }
+    }
+
+    /// The connection closed or is going away: the next call connects anew,
+    /// after a backoff when it closed before the HTTP/2 handshake finished
+    /// (a peer that accepts and hangs up must not be hammered).
     private func handlerClosed(generation: Int) {
-        state.withLock { current in
-            if case let .ready(_, readyGeneration) = current.state, readyGeneration == generation {
-                current.state = .idle(failures: 0)
+        shared.withLock { shared in
+            guard case let .ready(_, current, failures, established) = shared.state, current == generation else { return }
+            if established {
+                shared.state = .idle(failures: 0)
+            } else {
+                let error = RPCError(.unavailable, "\(peer) closed the connection before the HTTP/2 handshake finished")
+                let until = ContinuousClock.now + configuration.backoff.delay(afterFailures: failures + 1)
+                shared.state = .backingOff(error, until: until, failures: failures + 1)
             }
         }
     }
 
+    /// Closes the connection; anyone still waiting for it fails.
     func shutdown() {
-        let channel: (any Channel)? = state.withLock { current in
-            defer { current.state = .shutdown }
-            if case let .ready(ready, _) = current.state { return ready.channel }
-            return nil
+        let (channel, waiters): ((any Channel)?, [CheckedContinuation<Ready, Error>]) = shared.withLock { shared in
+            defer { shared.state = .shutdown }
+            switch shared.state {
+            case let .ready(ready, _, _, _): return (ready.channel, [])
+            case let .connecting(_, _, waiters): return (nil, Array(waiters.values))
+            default: return (nil, [])
+            }
         }
         channel?.close(promise: nil)
+        for waiter in waiters { waiter.resume(throwing: RPCError(.unavailable, "the channel is closed")) }
     }
 
     /// A precise message for a failed connect: "connection refused by 127.0.0.1:50051".
@@ -181,7 +249,7 @@ final class ClientConnection: Sendable {
         if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
             return describe(first.error, peer: peer, timeout: timeout)
         }
-        if error is ChannelError, case ChannelError.connectTimeout = error as! ChannelError {
+        if let error = error as? ChannelError, case .connectTimeout = error {
             return RPCError(.unavailable, "connection to \(peer) timed out after \(timeout)")
         }
         if let error = error as? IOError {

@@ -36,11 +36,17 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
 
     // MARK: Streams
 
+    /// The connection no longer opens streams (GOAWAY, failure): nothing
+    /// of the call was sent, so it may go elsewhere.
+    struct Refused: Error {
+        let error: RPCError
+    }
+
     /// Opens a stream with `headers` and queues `message` on it; with
     /// `endStream`, the request side ends there.
     func startStream(headers: [HTTP2Header], message: ByteBuffer?, endStream: Bool,
                      deadline: ContinuousClock.Instant?) throws -> ClientStream {
-        if let refusal { throw refusal }
+        if let refusal { throw Refused(error: refusal) }
         let id: Int32
         do {
             id = try session.submitRequest(headers: headers)
@@ -67,6 +73,11 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
             return
         }
         if context.channel.isActive { started() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The context holds this handler; letting go breaks the cycle.
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -126,11 +137,15 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     private func fail(_ error: RPCError) {
         refusal = refusal ?? error
         events.closed()
-        context?.close(promise: nil)
+        // nghttp2 may have queued a GOAWAY saying why; send it, then close.
+        var buffer = ByteBuffer()
+        try? session?.flush(into: &buffer)
+        context?.writeFrames(buffer, thenClose: true)
     }
 
     // MARK: Output
 
+    /// Sends what nghttp2 has ready once the current burst of work is done.
     func scheduleFlush() {
         guard flushes.request() else { return }
         eventLoop.assumeIsolated().execute { [self] in
@@ -138,8 +153,15 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flushOutput() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Moves what nghttp2 has ready to the socket while the socket takes it;
+    /// otherwise frames (and the writers' backpressure) wait in nghttp2.
     private func flushOutput() {
-        guard let context, let session else { return }
+        guard let context, let session, context.channel.isWritable || refusal != nil else { return }
         var buffer = context.channel.allocator.buffer(capacity: 0)
         do {
             try session.flush(into: &buffer)
@@ -148,13 +170,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
             return
         }
         // After GOAWAY with nothing left in flight, close once the last frames are out.
-        let shouldClose = refusal != nil && streams.isEmpty && !session.isActive
-        if buffer.readableBytes > 0 {
-            let written = context.writeAndFlush(wrapOutboundOut(buffer))
-            if shouldClose { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
-        } else if shouldClose {
-            context.close(promise: nil)
-        }
+        context.writeFrames(buffer, thenClose: refusal != nil && streams.isEmpty && !session.isActive)
     }
 
     // MARK: Session events
@@ -184,7 +200,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
 
     func session(_ session: HTTP2Session, didReceiveGoAway lastStreamID: Int32, errorCode: HTTP2ErrorCode) {
         // Streams above lastStreamID are closed by nghttp2 with REFUSED_STREAM
-        // and retried elsewhere; new calls go to a new connection.
+        // (unary calls, and server-streaming ones not yet answered, are then
+        // retried on another connection); new calls go to a new connection.
         refusal = refusal ?? RPCError(.unavailable, "the server at \(peer) is going away (\(errorCode))")
         events.goingAway()
         scheduleFlush()
@@ -197,9 +214,13 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         }
     }
 
-    func sessionDidReceiveSettings(_ session: HTTP2Session) {}
+    func sessionDidReceiveSettings(_ session: HTTP2Session) {
+        events.established()
+    }
 
     func session(_ session: HTTP2Session, didDrainOutboundDataOn id: Int32) {
         streams[id]?.didDrain()
     }
+
+    func session(_ session: HTTP2Session, didSendEndStreamOn id: Int32) {}
 }

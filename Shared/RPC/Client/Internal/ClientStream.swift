@@ -8,13 +8,16 @@ final class ClientStream {
     typealias Outcome = (status: RPCStatus, trailers: Metadata)
 
     let id: Int32
-    unowned let connection: ClientConnectionHandler
+    /// Strong: callers still holding the stream keep the connection's state
+    /// alive (the connection drops its streams when they close).
+    let connection: ClientConnectionHandler
     private let maxReceiveMessageSize: Int
     private var deframer: MessageDeframer?
 
     private var initialMetadata: Metadata?
     private var initialWaiters: [CheckedContinuation<Metadata, Error>] = []
-    private var responses = CircularBuffer<ByteBuffer>()
+    /// Received responses, still compressed until read.
+    private var responses = CircularBuffer<MessageDeframer.Frame>()
     private var responseWaiter: CheckedContinuation<ByteBuffer?, Error>?
     private var unconsumedBytes = 0
     private(set) var outcome: Outcome?
@@ -62,6 +65,7 @@ final class ClientStream {
                 } else {
                     complete(Self.status(from: headers), Metadata(headerFields: headers.fields.map { ($0.name, $0.value) }))
                 }
+                stopSendingIfNeeded()
                 return
             }
             guard status == "200" else {
@@ -85,25 +89,38 @@ final class ClientStream {
             resumeInitialWaiters()
         default:
             // Trailers end the call.
-            complete(Self.status(from: headers), Metadata(headerFields: headers.fields.map { ($0.name, $0.value) }))
+            if headers.exceededLimit {
+                complete(RPCStatus(.resourceExhausted, "the response trailers of \(headers.size) bytes exceed the header list limit"), Metadata())
+            } else {
+                complete(Self.status(from: headers), Metadata(headerFields: headers.fields.map { ($0.name, $0.value) }))
+            }
+            stopSendingIfNeeded()
         }
+    }
+
+    /// The server ended the call while this side was still sending: end the
+    /// stream (RST_STREAM NO_ERROR) so neither side keeps it open.
+    private func stopSendingIfNeeded() {
+        guard !requestFinished else { return }
+        requestFinished = true
+        session.reset(id, errorCode: .noError)
+        connection.scheduleFlush()
     }
 
     func received(_ data: ByteBuffer, endsStream: Bool) {
         unconsumedBytes += data.readableBytes
-        guard outcome == nil, var deframer else {
+        guard outcome == nil, deframer != nil else {
             returnUnconsumedBytes()
             return
         }
-        deframer.append(data)
+        // In place: a copy would duplicate the buffered partial message.
+        deframer!.append(data)
         do {
-            while let (message, _) = try deframer.next() { responses.append(message) }
+            while let frame = try deframer!.next() { responses.append(frame) }
         } catch {
-            self.deframer = deframer
             cancel(error)
             return
         }
-        self.deframer = deframer
         if responses.count <= 1 { returnUnconsumedBytes() }
         resumeResponseWaiter()
         if endsStream {
@@ -146,9 +163,14 @@ final class ClientStream {
     // MARK: Reading
 
     func takeResponse() throws -> ByteBuffer?? {
-        if let message = responses.popFirst() {
+        if let frame = responses.popFirst() {
             if responses.isEmpty { returnUnconsumedBytes() }
-            return .some(message)
+            do {
+                return .some(try deframer!.inflate(frame))
+            } catch {
+                cancel(error)
+                throw error
+            }
         }
         guard let outcome else { return nil }
         if outcome.status.code == .ok { return .some(nil) }
@@ -159,8 +181,9 @@ final class ClientStream {
         do {
             if let ready = try takeResponse() {
                 continuation.resume(returning: ready)
+            } else if responseWaiter != nil {
+                continuation.resume(throwing: RPCError(.internal, "the response stream was read by two tasks at once"))
             } else {
-                precondition(responseWaiter == nil, "concurrent reads of one response stream")
                 responseWaiter = continuation
             }
         } catch {
@@ -201,11 +224,16 @@ final class ClientStream {
 
     func waitForCompletion(_ continuation: CheckedContinuation<Completion, any Error>) {
         whenComplete { [self] outcome in
-            continuation.resume(returning: (initialMetadata ?? Metadata(), Array(responses), outcome))
+            do {
+                let messages = try responses.map { try deframer!.inflate($0) }
+                continuation.resume(returning: (initialMetadata ?? Metadata(), messages, outcome))
+            } catch {
+                continuation.resume(throwing: error)
+            }
         }
     }
 
-    func waitForOutcome(_ continuation: CheckedContinuation<Outcome, Never>) {
+    func waitForOutcome(_ continuation: CheckedContinuation<Outcome, any Error>) {
         whenComplete { continuation.resume(returning: $0) }
     }
 
@@ -225,7 +253,7 @@ final class ClientStream {
             throw RPCError(outcome.status.code == .ok ? .cancelled : outcome.status.code,
                            outcome.status.code == .ok ? "the call has already completed" : outcome.status.message)
         }
-        precondition(!requestFinished, "write after the request stream was finished")
+        guard !requestFinished else { throw RPCError(.internal, "a request was written after the request stream was finished") }
         session.send(framed, on: id)
         connection.scheduleFlush()
         return session.bufferedBytes(on: id) < Self.highWaterMark
@@ -243,6 +271,8 @@ final class ClientStream {
             continuation.resume(throwing: RPCError(outcome.status.code, outcome.status.message))
         } else if session.bufferedBytes(on: id) < Self.highWaterMark || outcome != nil {
             continuation.resume()
+        } else if drainWaiter != nil {
+            continuation.resume(throwing: RPCError(.internal, "the request stream was written by two tasks at once"))
         } else {
             drainWaiter = continuation
         }

@@ -5,15 +5,13 @@ public struct ConnectionBackoff: Sendable, Hashable {
     public var multiplier: Double
     public var jitter: Double
     public var maximum: Duration
-    public var minimumConnectTimeout: Duration
 
     public init(initial: Duration = .seconds(1), multiplier: Double = 1.6, jitter: Double = 0.2,
-                maximum: Duration = .seconds(120), minimumConnectTimeout: Duration = .seconds(20)) {
+                maximum: Duration = .seconds(120)) {
         self.initial = initial
         self.multiplier = multiplier
         self.jitter = jitter
         self.maximum = maximum
-        self.minimumConnectTimeout = minimumConnectTimeout
     }
 
     /// The wait before attempt number `attempt` (1 after the first failure).

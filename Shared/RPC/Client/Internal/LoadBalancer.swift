@@ -6,7 +6,7 @@ import Synchronization
 /// resolves to, several per address, and re-resolves when a server sends
 /// GOAWAY (so scaled-out replicas join and drained ones leave).
 final class LoadBalancer: Sendable {
-    private let target: Target
+    private let target: RPCTarget
     private let configuration: RPCChannel.Configuration
     private let group: any EventLoopGroup
     private let state = Mutex<State>(State())
@@ -19,7 +19,7 @@ final class LoadBalancer: Sendable {
         var isShutdown = false
     }
 
-    init(target: Target, configuration: RPCChannel.Configuration, group: any EventLoopGroup) {
+    init(target: RPCTarget, configuration: RPCChannel.Configuration, group: any EventLoopGroup) {
         self.target = target
         self.configuration = configuration
         self.group = group

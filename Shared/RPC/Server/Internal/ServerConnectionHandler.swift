@@ -33,6 +33,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     private var ageTimer: Scheduled<Void>?
     private var drainTimer: Scheduled<Void>?
     private static let keepalivePayload: UInt64 = 0x6b65_6570_616c_6976
+    /// Streams reset younger than this count against the rapid-reset limit.
+    private static let rapidResetAge = TimeAmount.milliseconds(100)
     private static let shutdownPayload: UInt64 = 0x7368_7574_646f_776e
 
     /// Headers every response starts with.
@@ -73,6 +75,11 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
             return
         }
         if context.channel.isActive { connectionStarted(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The context holds this handler; letting go breaks the cycle.
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -143,8 +150,16 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flushOutput() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Moves what nghttp2 has ready to the socket, while the socket takes it:
+    /// otherwise frames wait inside nghttp2, where its flood detection
+    /// (and the writers' backpressure) can see them.
     private func flushOutput() {
-        guard let context, let session else { return }
+        guard let context, let session, context.channel.isWritable || phase == .closing else { return }
         var buffer = context.channel.allocator.buffer(capacity: 0)
         do {
             try session.flush(into: &buffer)
@@ -153,14 +168,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
             context.close(promise: nil)
             return
         }
-        let shouldClose = !session.isActive || phase == .closing
-        if buffer.readableBytes > 0 {
-            let written = context.writeAndFlush(wrapOutboundOut(buffer))
-            // Close only after the last frames (a GOAWAY) reach the socket.
-            if shouldClose { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
-        } else if shouldClose {
-            context.close(promise: nil)
-        }
+        context.writeFrames(buffer, thenClose: !session.isActive || phase == .closing)
     }
 
     /// Closes once pending frames are written. Only requests it: this runs
@@ -306,6 +314,10 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
 
     func session(_ session: HTTP2Session, didReceiveReset id: Int32, errorCode: HTTP2ErrorCode) {
         guard phase != .closing else { return }
+        // Count what rapid reset looks like: streams cancelled almost as soon
+        // as opened. A client giving up on a slow call (a deadline) is not
+        // one, nor is one ending a stream this side has already answered.
+        guard let stream = streams[id], NIODeadline.now() - stream.createdAt <= Self.rapidResetAge else { return }
         guard resets.take() else {
             logger.warning("too many stream resets; closing the connection (rapid reset defence)", metadata: ["peer": "\(peer)"])
             session.submitGoAway(errorCode: .enhanceYourCalm, debugData: "too many stream resets")
@@ -334,6 +346,12 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         streams[id]?.didDrain()
     }
 
+    func session(_ session: HTTP2Session, didSendEndStreamOn id: Int32) {
+        // The response is complete but the client is still sending: tell it
+        // to stop (RFC 9113 §8.1), which also frees the stream on both sides.
+        if !session.isRemoteClosed(id) { session.reset(id, errorCode: .noError) }
+    }
+
     // MARK: Handler accounting
 
     func handlerStarted() {
@@ -348,6 +366,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     private func connectionBecameQuieter() {
         guard streams.isEmpty, runningHandlers == 0 else { return }
         if phase == .draining {
+            // The final GOAWAY tells the client which streams were handled.
+            sendFinalGoAway()
             closeConnection()
         } else {
             armIdleTimer()

@@ -6,14 +6,21 @@ import NIOCore
 /// event loop.
 final class ServerStream {
     let id: Int32
-    unowned let connection: ServerConnectionHandler
+    /// Strong: a handler still running after its connection closed keeps the
+    /// connection's state alive until it finishes (the connection drops
+    /// its streams when they close, so there is no cycle).
+    let connection: ServerConnectionHandler
+    /// For telling a client's cancellation from a rapid-reset attack.
+    let createdAt = NIODeadline.now()
     let route: ServerRouter.Route
     let context: RPCServerContext
     let clientAcceptsGzip: Bool
     private var deframer: MessageDeframer
 
     // Requests.
-    private var requests = CircularBuffer<ServerCallHandle.RawMessage>()
+    /// Received requests, still compressed: each is inflated only when the
+    /// handler takes it, so queued gzip bombs never expand together.
+    private var requests = CircularBuffer<MessageDeframer.Frame>()
     private var requestsEnded = false
     private var requestWaiter: CheckedContinuation<ServerCallHandle.RawMessage?, Error>?
     /// Received bytes not yet returned to flow control because the handler
@@ -126,11 +133,17 @@ final class ServerStream {
         if data.readableBytes > 0 {
             deframer.append(data)
             do {
-                while let message = try deframer.next() { requests.append(message) }
+                while let frame = try deframer.next() { requests.append(frame) }
             } catch {
                 fail(error)
                 return
             }
+        }
+        let isStreaming = route.handler.kind.isClientStreaming
+        if !isStreaming, requests.count > 1 || (requests.count == 1 && deframer.hasPartialMessage) {
+            // Refused at the first byte of a second message, before buffering it.
+            fail(RPCError(.internal, "received more than one request message for a \(route.handler.kind) call"))
+            return
         }
         if endsStream {
             if deframer.hasPartialMessage {
@@ -139,21 +152,22 @@ final class ServerStream {
             }
             requestsEnded = true
         }
-        if route.handler.kind.isClientStreaming {
+        if isStreaming {
             // Keep reading while the handler keeps up; otherwise let flow
             // control hold the client back until it reads.
             if requests.count <= 1 { returnUnconsumedBytes() }
             resumeRequestWaiter()
         } else {
             returnUnconsumedBytes()
-            if requests.count > 1 {
-                fail(RPCError(.internal, "received more than one request message for a \(route.handler.kind) call"))
-            } else if requestsEnded {
-                guard let request = requests.popFirst() else {
-                    fail(RPCError(.internal, "the request stream ended without a request message"))
-                    return
-                }
-                startHandler(singleRequest: request)
+            guard requestsEnded else { return }
+            guard let frame = requests.popFirst() else {
+                fail(RPCError(.internal, "the request stream ended without a request message"))
+                return
+            }
+            do {
+                startHandler(singleRequest: (try deframer.inflate(frame), frame.compressed))
+            } catch {
+                fail(error)
             }
         }
     }
@@ -168,9 +182,14 @@ final class ServerStream {
     /// The next request if one is ready (or the end, as `.some(nil)`); nil
     /// when the caller must wait.
     func takeRequest() throws -> ServerCallHandle.RawMessage?? {
-        if let request = requests.popFirst() {
+        if let frame = requests.popFirst() {
             if requests.isEmpty { returnUnconsumedBytes() }
-            return .some(request)
+            do {
+                return .some((try deframer.inflate(frame), frame.compressed))
+            } catch {
+                fail(error)
+                throw error
+            }
         }
         if let terminalError { throw terminalError }
         if requestsEnded { return .some(nil) }
@@ -181,8 +200,9 @@ final class ServerStream {
         do {
             if let ready = try takeRequest() {
                 continuation.resume(returning: ready)
+            } else if requestWaiter != nil {
+                continuation.resume(throwing: RPCError(.internal, "the request stream was read by two tasks at once"))
             } else {
-                precondition(requestWaiter == nil, "concurrent reads of one request stream")
                 requestWaiter = continuation
             }
         } catch {
@@ -230,8 +250,9 @@ final class ServerStream {
             continuation.resume(throwing: terminalError)
         } else if session.bufferedBytes(on: id) < Self.highWaterMark {
             continuation.resume()
+        } else if drainWaiter != nil {
+            continuation.resume(throwing: RPCError(.internal, "the response stream was written by two tasks at once"))
         } else {
-            precondition(drainWaiter == nil, "concurrent writes to one response stream")
             drainWaiter = continuation
         }
     }
@@ -274,6 +295,10 @@ final class ServerStream {
         statusSent = true
         deadlineTimer?.cancel()
         deadlineTimer = nil
+        // Nothing queued will be read now: free it and reopen the window.
+        requests.removeAll()
+        deframer.discard()
+        returnUnconsumedBytes()
         var fields: [HTTP2Header]
         if status.code == .ok, status.message.isEmpty, metadata.isEmpty {
             fields = ServerConnectionHandler.okTrailers

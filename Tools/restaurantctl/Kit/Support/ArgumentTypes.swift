@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RPC
 
 /// A duration on the command line: `2s`, `500ms`, `1.5s`, `1m`, `250us`,
 /// `1h`; a bare number is seconds.
@@ -99,31 +100,12 @@ public enum ServerAddress {
     /// Checks the syntax the runtime accepts, with a message saying what
     /// is wrong.
     public static func validate(_ text: String) -> String? {
-        var rest = Substring(text)
-        for scheme in ["dns:///", "dns:", "ipv4:", "ipv6:"] where rest.hasPrefix(scheme) {
-            rest = rest.dropFirst(scheme.count)
+        do {
+            _ = try RPCTarget(parsing: text)
+            return nil
+        } catch {
+            return "invalid address '\(text)': \(error.reason)"
         }
-        let host: Substring
-        let port: Substring
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { return "invalid address '\(text)': unclosed '['" }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            guard after.hasPrefix(":") else { return "invalid address '\(text)': missing port (expected [host]:port)" }
-            port = after.dropFirst()
-        } else {
-            guard let colon = rest.lastIndex(of: ":") else {
-                return "invalid address '\(text)': expected host:port, like localhost:50051"
-            }
-            host = rest[..<colon]
-            port = rest[rest.index(after: colon)...]
-        }
-        guard !host.isEmpty else { return "invalid address '\(text)': empty host (expected host:port, like localhost:50051)" }
-        guard host.allSatisfy({ !$0.isWhitespace && $0 != "/" }) else { return "invalid address '\(text)': bad host '\(host)'" }
-        guard let number = Int(port), (1...65535).contains(number) else {
-            return "invalid address '\(text)': port must be a number from 1 to 65535"
-        }
-        return nil
     }
 
     /// Whether an argument is meant as an address rather than a name
