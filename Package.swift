@@ -66,7 +66,11 @@ let package = Package(
             "LibPQ",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "DequeModule", package: "swift-collections"),
-        ], path: "Shared/Postgres", exclude: ["README.md"]),
+        ], path: "Shared/Postgres", exclude: ["README.md"],
+        // Async functions run on their caller's executor (an event loop, the
+        // pool's poller) instead of hopping to the global one at every call:
+        // the hot path of a statement then has a single suspension.
+        swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
 
         // A seeded pseudo-random generator for reproducible data.
         .target(name: "SeededRandom", path: "Shared/SeededRandom"),

@@ -119,8 +119,12 @@ public final class PQConnection {
     /// parameters, asking for binary results.
     public func sendQueryPrepared(name: String, parameters: PQParameters) throws(PQError) {
         let handle = try openHandle()
-        let sent = parameters.withCArrays { values, lengths, formats in
-            PQsendQueryPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 1)
+        // An explicit withCString: the implicit conversion inside a closure
+        // copies the name into a new array for every statement.
+        let sent = name.withCString { name in
+            parameters.withCArrays { values, lengths, formats in
+                PQsendQueryPrepared(handle, name, Int32(parameters.count), values, lengths, formats, 1)
+            }
         }
         guard sent == 1 else { throw error(handle) }
     }

@@ -10,7 +10,7 @@ extension PostgresPool {
     ///   after the acquire timeout, `CancellationError` when the task is
     ///   cancelled while waiting, or whatever `body` throws.
     @discardableResult
-    nonisolated(nonsending) public func withConnection<Result>(
+    public func withConnection<Result>(
         file: String = #fileID,
         line: Int = #line,
         _ body: (PostgresConnection) async throws -> Result
@@ -25,7 +25,7 @@ extension PostgresPool {
     /// connection; each dead one is discarded, so after at most
     /// `maxConnections` retries a fresh connection is used. Only for bodies whose first statement is safe to
     /// repeat if, rarely, the server died just after executing it.
-    nonisolated(nonsending) func borrow<Result>(
+    func borrow<Result>(
         retryingStaleConnection: Bool,
         file: String,
         line: Int,
@@ -84,7 +84,7 @@ extension PostgresPool {
     ///     (40001) or a deadlock (40P01). `body` must then be safe to
     ///     repeat: it should only touch the database through the connection.
     @discardableResult
-    nonisolated(nonsending) public func withTransaction<Result>(
+    public func withTransaction<Result>(
         isolation: PostgresIsolationLevel = .readCommitted,
         retryOnSerializationFailure: Int = 0,
         file: String = #fileID,

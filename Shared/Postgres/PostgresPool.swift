@@ -114,42 +114,48 @@ public final class PostgresPool: Sendable {
     /// it sat idle), otherwise waits in line.
     func acquire(file: String, line: Int) async throws -> PooledConnection {
         let started = ContinuousClock.now
+        var now = started
         while true {
-            var connection = try await takeOrWait(file: file, line: line)
-            let now = ContinuousClock.now
+            let (taken, waited) = try await takeOrWait(now: now, file: file, line: line)
+            var connection = taken
+            // A connection taken at once was idle since before `started`; the
+            // clock is read again only when time may have passed.
+            if waited { now = .now }
             if now - connection.lastUsed > configuration.healthCheckAfterIdle {
                 guard await connection.driver.ping() else {
                     logger.debug("discarding connection that failed its liveness check", metadata: ["connection": "\(connection.id)"])
                     discard(connection)
+                    now = .now
                     continue
                 }
                 connection.lastUsed = now
             }
-            let waited = ContinuousClock.now - started
+            let wait = now - started
             state.withLock { state in
                 state.acquireCount += 1
-                state.waitTimes.record(waited)
+                state.waitTimes.record(wait)
             }
             return connection
         }
     }
 
-    private func takeOrWait(file: String, line: Int) async throws -> PooledConnection {
+    /// An idle connection, or one handed over after waiting (`waited`).
+    private func takeOrWait(now: ContinuousClock.Instant, file: String, line: Int) async throws -> (PooledConnection, waited: Bool) {
         var retired: [PooledConnection] = []
         let immediate: Result<PooledConnection, PostgresError>? = state.withLock { state in
             guard !state.isShutDown else { return .failure(PostgresError(code: .poolShutDown)) }
-            return state.takeIdle(now: .now, file: file, line: line, retired: &retired).map { .success($0) }
+            return state.takeIdle(now: now, file: file, line: line, retired: &retired).map { .success($0) }
         }
         retired.forEach { $0.driver.close() }
         if let immediate {
-            return try immediate.get()
+            return (try immediate.get(), false)
         }
 
         let waiterID = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
-        return try await withTaskCancellationHandler {
+        let connection = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 enqueue(waiterID, continuation, file: file, line: line)
             }
@@ -160,6 +166,7 @@ public final class PostgresPool: Sendable {
             }
             waiter?.continuation.resume(throwing: CancellationError())
         }
+        return (connection, true)
     }
 
     private func enqueue(

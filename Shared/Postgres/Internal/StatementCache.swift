@@ -23,10 +23,9 @@ struct StatementCache {
     /// The statement prepared for `key`, marked as just used.
     mutating func lookup(_ key: Key) -> String? {
         useCounter += 1
-        guard var entry = entries[key] else { return nil }
-        entry.lastUse = useCounter
-        entries[key] = entry
-        return entry.name
+        guard let index = entries.index(forKey: key) else { return nil }
+        entries.values[index].lastUse = useCounter  // One hash lookup, in place.
+        return entries.values[index].name
     }
 
     /// A fresh, never reused statement name.
