@@ -24,7 +24,9 @@ import Synchronization
 ///   ``PostgresError/Code/connectionLost`` instead of waiting.
 ///
 /// All I/O is non-blocking, driven by one poller thread per pool (see the
-/// design note on `Poller`). Call ``shutdown()`` when done.
+/// design note on `Poller`). The async methods run on the caller's executor
+/// (an event loop, an actor) until a statement waits for its result, so a
+/// call costs no thread hop of its own. Call ``shutdown()`` when done.
 public final class PostgresPool: Sendable {
     /// The configuration the pool was created with.
     public let configuration: PostgresConfiguration
