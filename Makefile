@@ -41,5 +41,6 @@ fuzz:
 leak-check:
 	@bash scripts/leak-check.sh
 
-clean:
+## Stops the stack first: a running cluster's files cannot just be deleted.
+clean: down
 	rm -rf .build .build-* .venv .data

@@ -28,13 +28,8 @@ CONCURRENCY="${CONCURRENCY:-1}"
 SCRATCH="${SCRATCH:-$ROOT/.build-release}"
 log() { echo "bench-catalog: $*" >&2; }
 
-was_running=0
-if [ -z "${DATABASE_URL:-}" ] && "$ROOT/scripts/postgres.sh" status >/dev/null 2>&1; then
-    was_running=1
-fi
-"$ROOT/scripts/postgres.sh" start
-# shellcheck disable=SC1091
-. "$ROOT/.data/postgres.env"
+. "$ROOT/scripts/lib.sh"
+use_postgres
 
 log "building catalog-service and catalog-bench (release, $SCRATCH)"
 (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --product catalog-service >/dev/null)
@@ -51,31 +46,20 @@ psql_catalog() { PGOPTIONS="-c search_path=$SCHEMA" "$PGBIN/psql" "$CATALOG_DATA
 
 cleanup() {
     local status=$?
-    if [ -n "$SERVICE_PID" ] && kill -0 "$SERVICE_PID" 2>/dev/null; then
-        kill -TERM "$SERVICE_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$SERVICE_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVICE_PID" 2>/dev/null || true
-    fi
+    if [ -n "$SERVICE_PID" ]; then stop_process "$SERVICE_PID" 10 || true; fi
     if [ "$status" -ne 0 ] && [ -f "$RUN_DIR/service.log" ]; then
         log "catalog-service log (last 30 lines):"
         tail -n 30 "$RUN_DIR/service.log" >&2
     fi
     psql_admin -c "DROP SCHEMA IF EXISTS \"$SCHEMA\" CASCADE" >/dev/null 2>&1 || log "could not drop schema $SCHEMA"
     rm -rf "$RUN_DIR"
-    if [ -z "${DATABASE_URL:-}" ] && [ "$was_running" -eq 0 ]; then
-        "$ROOT/scripts/postgres.sh" stop
-    fi
+    release_postgres
 }
 trap cleanup EXIT
 
 psql_admin -c "CREATE SCHEMA \"$SCHEMA\" AUTHORIZATION \"$ROLE\""
 
-PORT=""
-for _ in $(seq 1 50); do
-    candidate=$(( 30000 + (RANDOM * 32768 + RANDOM) % 20000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then PORT=$candidate; break; fi
-done
-[ -n "$PORT" ] || { log "no free port"; exit 1; }
+PORT=$(pick_free_port)
 
 log "starting catalog-service on 127.0.0.1:$PORT (schema $SCHEMA)"
 DATABASE_URL="$CATALOG_DATABASE_URL" DB_SCHEMA="$SCHEMA" LISTEN_ADDR="127.0.0.1:$PORT" AUTH_TOKENS="bench" \

@@ -28,19 +28,9 @@ SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
 SCALE="${SCALE:-10}"
 THREADS="${THREADS:-2}"
 
-was_running=0
-if [ -z "${DATABASE_URL:-}" ] && "$ROOT/scripts/postgres.sh" status >/dev/null 2>&1; then
-    was_running=1
-fi
-"$ROOT/scripts/postgres.sh" start
-# shellcheck disable=SC1091
-. "$ROOT/.data/postgres.env"
-cleanup() {
-    if [ -z "${DATABASE_URL:-}" ] && [ "$was_running" -eq 0 ]; then
-        "$ROOT/scripts/postgres.sh" stop
-    fi
-}
-trap cleanup EXIT
+. "$ROOT/scripts/lib.sh"
+use_postgres
+trap release_postgres EXIT
 
 # The pgbench tables live in a database of their own.
 BENCH_URL="${PG_ADMIN_URL%/*}/bench"
@@ -58,8 +48,8 @@ if [ "$rows" != "$((SCALE * 100000))" ]; then
 fi
 
 echo "bench-db: building postgres-bench (release)" >&2
-(cd "$ROOT" && swift build -c release --product postgres-bench >/dev/null)
-BENCH_BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)/postgres-bench"
+(cd "$ROOT" && swift build -c release --scratch-path .build-release --product postgres-bench >/dev/null)
+BENCH_BIN="$ROOT/.build-release/release/postgres-bench"
 
 printf '%-6s %14s %14s %7s %18s %7s\n' round pgbench_tps swift_tps ratio swift_default_tps ratio
 ratios=()

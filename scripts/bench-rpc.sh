@@ -7,6 +7,8 @@
 # Then our server's RSS while it holds 1000 concurrent streaming calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+. scripts/lib.sh
 rounds=${ROUNDS:-3}
 duration=${DURATION:-10}
 
@@ -29,15 +31,7 @@ head -c 16 /dev/zero >> "$work/request.bin"
 
 start_server() {  # name command... ; sets $port and $server_pid
   local log="$work/$1.log"; shift
-  "$@" >"$log" 2>&1 &
-  server_pid=$!
-  pids+=("$server_pid")
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$log" | head -n1)
-    [ -n "$port" ] && return 0
-    sleep 0.1
-  done
-  echo "server did not start: $*" >&2; cat "$log" >&2; exit 1
+  start_ready_server "$log" "$@"
 }
 
 # h2load with per-request timings; prints "req/s p50_us p99_us errors".

@@ -3,20 +3,20 @@
 # gracefully), then the private PostgreSQL cluster. Data stays in .data/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+. scripts/lib.sh
 
 for pidfile in .data/run/*.pid; do
   [ -e "$pidfile" ] || continue
   name=$(basename "$pidfile" .pid)
   pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "$name-service did not stop within 15 s; killing it" >&2
-      kill -KILL "$pid"
-    fi
+    stop_process "$pid" 15 || echo "$name-service did not stop within 15 s; killed it" >&2
     echo "stopped $name-service"
   fi
   rm -f "$pidfile"
 done
-bash scripts/postgres.sh stop
+# Only a running cluster: `make clean` runs this on trees that never had one.
+if bash scripts/postgres.sh status >/dev/null 2>&1; then
+  bash scripts/postgres.sh stop
+fi

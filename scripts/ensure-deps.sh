@@ -9,10 +9,10 @@ packages=(
   protobuf-compiler libprotobuf-dev       # protoc and the well-known .proto files
   grpc-proto                              # grpc health/reflection/testing .proto files
   libnghttp2-dev nghttp2-client           # nghttp2, and h2load for benchmarks
-  libpq-dev postgresql postgresql-contrib # libpq and the embedded PostgreSQL
+  libpq-dev postgresql                    # libpq, the embedded PostgreSQL and pgbench
   zlib1g-dev                              # gzip message compression
   python3-venv                            # the test venv (grpcio peers)
-  pkg-config ca-certificates
+  make pkg-config ca-certificates
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -4,6 +4,7 @@
 # --runs=20000 (make test) or --max_total_time=300 (make fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
 args=()
 for arg in "$@"; do args+=("-${arg#--}"); done
 log=.build-fuzz/build.log

@@ -15,7 +15,7 @@ root=$PWD
 # Standard protos come from the system, never from this repository.
 wkt_dir=/usr/include
 grpc_dir=/usr/share/grpc-proto
-[ -f "$wkt_dir/google/protobuf/timestamp.proto" ] || { echo "missing $wkt_dir/google/protobuf/*.proto: install protobuf-compiler (libprotobuf-dev)" >&2; exit 1; }
+[ -f "$wkt_dir/google/protobuf/timestamp.proto" ] || { echo "missing $wkt_dir/google/protobuf/*.proto: install libprotobuf-dev" >&2; exit 1; }
 [ -f "$grpc_dir/grpc/health/v1/health.proto" ] || { echo "missing $grpc_dir: install grpc-proto" >&2; exit 1; }
 
 wkt_files=(google/protobuf/timestamp.proto google/protobuf/duration.proto

@@ -22,6 +22,7 @@ filter=${1:-ProtobufTests}
 scratch=${LEAK_CHECK_SCRATCH:-.build-leak-check}
 suppressions=$root/scripts/lsan.supp
 
+bash scripts/ensure-deps.sh
 bash scripts/python-env.sh
 
 echo "leak-check: building with -sanitize=address into $scratch"

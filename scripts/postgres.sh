@@ -19,6 +19,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck disable=SC1091
+. "$ROOT/scripts/lib.sh"  # port_in_use, pick_free_port
 DATA="$ROOT/.data"
 PGDATA_DIR="$DATA/postgres"
 RUN_DIR="$DATA/postgres-run"
@@ -59,17 +61,6 @@ as_owner() {
 }
 
 random_secret() { head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pick_free_port() {
-    local port attempt
-    for attempt in $(seq 1 100); do
-        port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 20000 ))
-        if ! port_in_use "$port"; then echo "$port"; return; fi
-    done
-    die "no free port found"
-}
 
 # Secrets and the port survive restarts so `start` is idempotent.
 load_state() {
@@ -116,6 +107,9 @@ init_cluster() {
         local home
         home="$(getent passwd postgres | cut -d: -f6)/restaurant-$(echo "$ROOT" | md5sum | cut -c1-12)"
         log "user postgres cannot reach $DATA; keeping the cluster in $home"
+        # A cluster left there by a deleted .data/ has lost its passwords
+        # (.data/postgres.state): start afresh.
+        rm -rf "$home/postgres" "$home/run"
         mkdir -p "$home/postgres" "$home/run"
         ln -sfn "$home/postgres" "$DATA/postgres"
         ln -sfn "$home/run" "$DATA/postgres-run"

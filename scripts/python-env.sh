@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares the Python side of the test harness (Tests/python):
-#   1. .venv/                  python3 -m venv (installs python3-venv if root)
+#   1. .venv/                  python3 -m venv (Debian's python3, or $PYTHON)
 #   2. pip install -r Tests/python/requirements.txt   (only when it changed)
 #   3. .build-python/gen/      grpc_tools.protoc --python_out --grpc_python_out
 #      for grpc/testing/{empty,messages,test}.proto, grpc/health/v1/health.proto,
@@ -28,7 +28,9 @@ mkdir -p "$out"
 die() { echo "python-env: $*" >&2; exit 1; }
 fail_log() { echo "python-env: $1 failed; log follows ($log)" >&2; cat "$log" >&2; exit 1; }
 
-command -v python3 >/dev/null || die "python3 not found: install python3 (apt-get install python3 python3-venv)"
+# Debian's interpreter, the one CI has, unless told otherwise.
+python=${PYTHON:-/usr/bin/python3}
+[ -x "$python" ] || python=$(command -v python3) || die "python3 not found: install python3 and python3-venv (scripts/ensure-deps.sh)"
 for f in "${grpc_files[@]}"; do
     [ -f "$grpc_dir/$f" ] || die "missing $grpc_dir/$f: install grpc-proto (apt-get install grpc-proto)"
 done
@@ -36,16 +38,9 @@ done
 # 1. The virtualenv. A .venv whose interpreter no longer runs is rebuilt.
 if ! { [ -x "$py" ] && "$py" -c 'import sys' >/dev/null 2>&1; }; then
     rm -rf "$venv"
-    if ! python3 -m venv "$venv" >"$log" 2>&1; then
+    if ! "$python" -m venv "$venv" >"$log" 2>&1; then
         rm -rf "$venv"
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-            { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv ||
-              { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }; } >>"$log" 2>&1 ||
-                fail_log "apt-get install python3-venv"
-            python3 -m venv "$venv" >>"$log" 2>&1 || fail_log "python3 -m venv"
-        else
-            die "python3 -m venv does not work here; install the venv module (as root: apt-get install python3-venv) and rerun"
-        fi
+        die "$python -m venv does not work here; install python3-venv (scripts/ensure-deps.sh) and rerun"
     fi
 fi
 

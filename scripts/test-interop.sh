@@ -1,39 +1,26 @@
 #!/usr/bin/env bash
 # gRPC interop, both ways, plus raw-HTTP/2 robustness:
 #   1. grpcio's client (Tests/python/interop_client.py) against our interop-server;
-#   2. our interop-client against grpcio's TestService server;
-#   3. Tests/python/robustness.py against our interop-server.
+#   2. our interop-client against our interop-server;
+#   3. our interop-client against grpcio's TestService server;
+#   4. Tests/python/robustness.py against our interop-server.
 # A grpcio server cannot observe request compression, so the two
 # compressed-request cases run against our server only (in step 1 and by our
 # client against our server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+. scripts/lib.sh
 bin=$(swift build --show-bin-path)
 python=.venv/bin/python
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# Starts a server that prints "READY <port>"; sets $port.
-start_server() {
-  local log=$1; shift
-  "$@" >"$log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$log" | head -n1)
-    [ -n "$port" ] && return 0
-    kill -0 "${pids[-1]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "server did not start: $*" >&2
-  cat "$log" >&2
-  return 1
-}
-
 logs=$(mktemp -d)
-start_server "$logs/swift-server.log" "$bin/interop-server" --port=0 --host=127.0.0.1
+start_ready_server "$logs/swift-server.log" "$bin/interop-server" --port=0 --host=127.0.0.1
 swift_port=$port
-start_server "$logs/python-server.log" "$python" Tests/python/interop_server.py --port=0 --host=127.0.0.1
+start_ready_server "$logs/python-server.log" "$python" Tests/python/interop_server.py --port=0 --host=127.0.0.1
 python_port=$port
 
 echo "== grpcio client -> Swift interop-server"

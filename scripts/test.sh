@@ -4,6 +4,8 @@
 # grpcio both ways, raw-HTTP/2 robustness, and a short fuzzing run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+. scripts/lib.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -18,16 +20,9 @@ step "build"
 swift build --build-tests
 
 step "PostgreSQL (private cluster)"
-# Stop the cluster afterwards only if this run started it: `make up` may be
-# using it (the tests keep to their own schemas).
-if ! bash scripts/postgres.sh status >/dev/null 2>&1; then
-    trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
-fi
-bash scripts/postgres.sh start
-set -a
-# shellcheck disable=SC1091
-source .data/postgres.env
-set +a
+# `make up` may be using the cluster (the tests keep to their own schemas).
+use_postgres
+trap release_postgres EXIT
 
 step "Swift tests"
 # Three test processes. restaurantctl's suite waits for the processes it

@@ -19,11 +19,9 @@ for product in catalog-service restaurantctl restaurant-seed; do
 done
 bin=$root/.build-release/release
 
-bash scripts/postgres.sh start
-set -a
-# shellcheck disable=SC1091
-source .data/postgres.env
-set +a
+ROOT=$root
+. scripts/lib.sh
+use_postgres  # left running for the stack; `make down` stops it
 
 mkdir -p .data/logs .data/run
 # The bearer token for writes: AUTH_TOKENS if given, else one made once and kept.
@@ -33,7 +31,7 @@ if [ -z "${AUTH_TOKENS:-}" ]; then
 fi
 token=${AUTH_TOKENS%%,*}
 
-# name port database-url-variable upstream-variables...
+# name port database-url-variable
 services=(
   "catalog 50051 CATALOG_DATABASE_URL"
 )
@@ -76,6 +74,7 @@ for service in "${services[@]}"; do
   start_service $service
 done
 for service in "${services[@]}"; do
+  # shellcheck disable=SC2086
   set -- $service
   wait_serving "$1" "$2"
 done
