@@ -19,8 +19,9 @@ public final class Epoll: Sendable {
         public let isWritable: Bool
     }
 
-    /// The identifier ``wait(into:block:)`` reports for ``wake()``.
-    public static let wakeUpID: UInt64 = .max
+    /// The identifier of the wake-up eventfd, whose events ``wait(into:block:)``
+    /// consumes instead of reporting.
+    private static let wakeUpID: UInt64 = .max
 
     private let epollFD: Int32
     private let eventFD: Int32
@@ -82,7 +83,8 @@ public final class Epoll: Sendable {
 
     /// Waits until at least one descriptor is ready (level-triggered) and
     /// puts what is ready into `buffer.events`: waits forever when `block`
-    /// is true, otherwise not at all. Interrupted waits return no events.
+    /// is true, otherwise not at all. Interrupted waits and ``wake()`` calls
+    /// return no events.
     public func wait(into buffer: inout EventBuffer, block: Bool) {
         buffer.events.removeAll(keepingCapacity: true)
         let count = epoll_wait(epollFD, &buffer.raw, Int32(buffer.raw.count), block ? -1 : 0)
@@ -91,6 +93,7 @@ public final class Epoll: Sendable {
             if event.data.u64 == Epoll.wakeUpID {
                 var value: UInt64 = 0
                 _ = read(eventFD, &value, MemoryLayout<UInt64>.size)
+                continue
             }
             let flags = event.events
             let hangUp = flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0

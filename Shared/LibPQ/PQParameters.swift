@@ -6,7 +6,7 @@ public struct PQParameters: Sendable {
     /// The type OID of each parameter; 0 lets the server infer it.
     public private(set) var types: [UInt32] = []
     /// The binary encoding of all non-NULL values, back to back.
-    public private(set) var buffer: [UInt8] = []
+    private var buffer: [UInt8] = []
     /// Byte length of each value, or -1 for SQL NULL; values follow each
     /// other in `buffer`, so their offsets are the running sum.
     private var lengths: [Int32] = []

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A type that can be an element of a one-dimensional PostgreSQL array, so
 /// that `[Element]` (and `[Element?]` for arrays holding NULLs) can be bound
 /// and decoded.
@@ -28,6 +30,10 @@ extension Bool: PostgresArrayElement {
 
 extension String: PostgresArrayElement {
     public static var postgresArrayDataType: PostgresDataType { .textArray }
+}
+
+extension UUID: PostgresArrayElement {
+    public static var postgresArrayDataType: PostgresDataType { .uuidArray }
 }
 
 extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {

@@ -149,3 +149,16 @@ public struct PostgresConfiguration: Sendable {
         return parameters
     }
 }
+
+extension PostgresConfiguration {
+    /// How long to wait before the next connection attempt after
+    /// `failures` (1 or more) consecutive failed ones: doubling from
+    /// `initialReconnectDelay` up to `maxReconnectDelay`, then cut by a
+    /// random part of up to half, which spreads the reconnects of many
+    /// service replicas.
+    func reconnectDelay(afterFailures failures: Int) -> Duration {
+        let exponent = min(failures - 1, 16)
+        let base = min(maxReconnectDelay, initialReconnectDelay * (1 << exponent))
+        return base * Double.random(in: 0.5...1.0)
+    }
+}

@@ -35,4 +35,14 @@ extension FixedWidthInteger {
             buffer.append(UInt8(truncatingIfNeeded: self >> shift))
         }
     }
+
+    /// Overwrites the bytes at `offset` with the integer in network byte
+    /// order.
+    func storeBigEndian(into buffer: inout [UInt8], at offset: Int) {
+        var index = offset
+        for shift in stride(from: Self.bitWidth - 8, through: 0, by: -8) {
+            buffer[index] = UInt8(truncatingIfNeeded: self >> shift)
+            index += 1
+        }
+    }
 }

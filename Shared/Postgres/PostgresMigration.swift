@@ -17,16 +17,15 @@ public struct PostgresMigration: Sendable, Hashable {
     }
 
     /// The SHA-256 of the SQL text, as lowercase hex: an applied migration
-    /// whose file changed afterwards is detected by it.
-    public var checksum: String {
-        SHA256.hexDigest(Array(sql.utf8))
-    }
+    /// whose file changed afterwards is detected by it. Computed once, here.
+    public let checksum: String
 
     /// A migration given as values rather than a file.
     public init(version: Int, name: String, sql: String) {
         self.version = version
         self.name = name
         self.sql = sql
+        self.checksum = SHA256.hexDigest(Array(sql.utf8))
     }
 
     /// A migration from a file name such as `0001_create_products.sql`.

@@ -39,12 +39,11 @@ extension PostgresPool {
                 }
             }
 
-            guard !state.isBackingOff(at: now) else { return 0 }
-            let belowMinimum = max(0, configuration.minConnections - state.totalCount)
-            let forWaiters = max(0, state.waiters.count - state.connecting)
-            let count = min(max(belowMinimum, forWaiters), configuration.maxConnections - state.totalCount)
-            state.connecting += max(0, count)
-            return max(0, count)
+            return state.connectionsToOpen(
+                now: now,
+                minimum: configuration.minConnections,
+                maximum: configuration.maxConnections
+            )
         }
 
         for connection in retired {

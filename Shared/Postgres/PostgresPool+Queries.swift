@@ -94,17 +94,11 @@ extension PostgresPool {
         var attempt = 0
         while true {
             do {
+                // When `body` throws, returning the connection rolls back
+                // (or discards it), before a retry borrows again.
                 return try await borrow(retryingStaleConnection: true, file: file, line: line) { connection in
                     try await connection.executeScript("BEGIN ISOLATION LEVEL \(isolation.sql)")
-                    let result: Result
-                    do {
-                        result = try await body(connection)
-                    } catch {
-                        // Best effort: if this fails too, returning the
-                        // connection rolls back or discards it.
-                        _ = try? await connection.driver.simpleQuery("ROLLBACK", cancellable: false)
-                        throw error
-                    }
+                    let result = try await body(connection)
                     try await connection.executeScript("COMMIT")
                     return result
                 }

@@ -70,7 +70,11 @@ public final class PostgresPool: Sendable {
 
     /// A snapshot of the pool's connections, waiters and counters.
     public func metrics() -> PostgresPoolMetrics {
-        state.withLock { $0.metrics() }
+        // Only copies are taken under the lock; the wait samples are sorted
+        // outside it, once for both percentiles (a scrape calls this often).
+        var (metrics, waits) = state.withLock { ($0.metrics(), $0.waitTimes.copySamples()) }
+        (metrics.acquireWaitP50, metrics.acquireWaitP99) = WaitTimeRecorder.medianAndP99(of: waits)
+        return metrics
     }
 
     /// Closes every connection and stops the pool. Waiting borrowers fail
@@ -113,29 +117,20 @@ public final class PostgresPool: Sendable {
     // MARK: - Borrowing
 
     /// Borrows a connection: an idle one if there is one (checked first if
-    /// it sat idle), otherwise waits in line.
+    /// it sat idle), otherwise waits in line. The acquire is counted where
+    /// the connection is taken.
     func acquire(file: String, line: Int) async throws -> PooledConnection {
-        let started = ContinuousClock.now
-        var now = started
+        var now = ContinuousClock.now
         while true {
-            let (taken, waited) = try await takeOrWait(now: now, file: file, line: line)
-            var connection = taken
-            // A connection taken at once was idle since before `started`; the
+            let (connection, waited) = try await takeOrWait(now: now, file: file, line: line)
+            // A connection taken at once was idle since before `now`; the
             // clock is read again only when time may have passed.
             if waited { now = .now }
-            if now - connection.lastUsed > configuration.healthCheckAfterIdle {
-                guard await connection.driver.ping() else {
-                    logger.debug("discarding connection that failed its liveness check", metadata: ["connection": "\(connection.id)"])
-                    discard(connection)
-                    now = .now
-                    continue
-                }
-                connection.lastUsed = now
-            }
-            let wait = now - started
-            state.withLock { state in
-                state.acquireCount += 1
-                state.waitTimes.record(wait)
+            if now - connection.lastUsed > configuration.healthCheckAfterIdle, await !connection.driver.ping() {
+                logger.debug("discarding connection that failed its liveness check", metadata: ["connection": "\(connection.id)"])
+                discard(connection, failedLivenessCheck: true)
+                now = .now
+                continue
             }
             return connection
         }
@@ -194,7 +189,7 @@ public final class PostgresPool: Sendable {
             state.waiters.append(
                 PoolState.Waiter(id: waiterID, continuation: continuation, enqueuedAt: now, file: file, line: line)
             )
-            let connect = state.connectionsToOpenForWaiters(now: now, max: configuration.maxConnections)
+            let connect = state.connectionsToOpen(now: now, maximum: configuration.maxConnections)
             return .wait(connect: connect, failing: state.failWaitersIfUnreachable(now: now), error: state.unreachableError)
         }
         retired.forEach { $0.driver.close() }
@@ -211,17 +206,15 @@ public final class PostgresPool: Sendable {
     /// hands it to the next waiter or keeps it idle; closes it if it cannot
     /// be cleaned, broke, expired, or the pool is shutting down.
     func release(_ connection: PooledConnection) async {
-        var reusable = connection.driver.isReusable
-        if reusable {
-            switch connection.driver.transactionStatus {
-            case .idle:
-                break
-            case .inTransaction, .inFailedTransaction:
-                let rolledBack = (try? await connection.driver.simpleQuery("ROLLBACK", cancellable: false)) != nil
-                reusable = rolledBack && connection.driver.transactionStatus == .idle
-            case .active, .unknown:
-                reusable = false
-            }
+        let reusable: Bool
+        switch connection.driver.reusableTransactionStatus {
+        case .idle:
+            reusable = true
+        case .inTransaction, .inFailedTransaction:
+            let rolledBack = (try? await connection.driver.simpleQuery("ROLLBACK", cancellable: false)) != nil
+            reusable = rolledBack && connection.driver.reusableTransactionStatus == .idle
+        case .active, .unknown, nil:
+            reusable = false
         }
         guard reusable else {
             discard(connection)
@@ -239,12 +232,7 @@ public final class PostgresPool: Sendable {
         connection.isFresh = false
         let outcome: Outcome = state.withLock { state in
             guard !state.isShutDown, connection.expiresAt > now else { return .retire }
-            if let waiter = state.waiters.popFirst() {
-                state.leased[connection.id] = PoolState.Lease(
-                    borrowedAt: now,
-                    file: waiter.file,
-                    line: waiter.line
-                )
+            if let waiter = state.handToWaiter(connection, now: now) {
                 return .handOver(waiter)
             }
             state.leased[connection.id] = nil
@@ -263,13 +251,21 @@ public final class PostgresPool: Sendable {
 
     /// Closes a borrowed connection and, if borrowers are waiting, opens a
     /// replacement (or fails them fast while the server is unreachable).
-    func discard(_ connection: PooledConnection) {
+    ///
+    /// A connection that `failedLivenessCheck` was counted as acquired where
+    /// it was taken; uncounting it here, under a lock taken anyway, keeps
+    /// the borrower's next try from counting twice. (Both tries' waits stay
+    /// recorded.)
+    func discard(_ connection: PooledConnection, failedLivenessCheck: Bool = false) {
         connection.driver.close()
         let now = ContinuousClock.now
         let (connect, failing, error, shutdownDone) = state.withLock { state in
             state.leased[connection.id] = nil
             state.connectionsClosed += 1
-            let connect = state.connectionsToOpenForWaiters(now: now, max: configuration.maxConnections)
+            if failedLivenessCheck {
+                state.acquireCount -= 1
+            }
+            let connect = state.connectionsToOpen(now: now, maximum: configuration.maxConnections)
             return (connect, state.failWaitersIfUnreachable(now: now), state.unreachableError, state.takeShutdownCompletionIfDone())
         }
         failing.forEach { $0.continuation.resume(throwing: error) }
@@ -320,12 +316,7 @@ public final class PostgresPool: Sendable {
                 state.connectionsClosed += 1
                 return (PoolState.Waiter?.none, true, state.takeShutdownCompletionIfDone())
             }
-            if let waiter = state.waiters.popFirst() {
-                state.leased[driver.id] = PoolState.Lease(
-                    borrowedAt: now,
-                    file: waiter.file,
-                    line: waiter.line
-                )
+            if let waiter = state.handToWaiter(connection, now: now) {
                 return (waiter, false, nil)
             }
             var idle = connection
@@ -347,10 +338,7 @@ public final class PostgresPool: Sendable {
             state.connecting -= 1
             state.connectionFailures += 1
             state.consecutiveFailures += 1
-            let exponent = min(state.consecutiveFailures - 1, 16)
-            let base = min(configuration.maxReconnectDelay, configuration.initialReconnectDelay * (1 << exponent))
-            // Random jitter spreads reconnects of many service replicas.
-            let delay = base * Double.random(in: 0.5...1.0)
+            let delay = configuration.reconnectDelay(afterFailures: state.consecutiveFailures)
             state.retryAt = now + delay
             state.lastConnectError = error
             return (state.failWaitersIfUnreachable(now: now), delay, state.takeShutdownCompletionIfDone())

@@ -7,6 +7,7 @@ extension PostgresTests {
         @Test func everyTypeRoundTripsThroughBoundParameters() async throws {
             try await TestDatabase.withPool { pool in
                 let uuid = UUID()
+                let otherUUID = UUID()
                 // Microsecond precision is what timestamptz keeps.
                 let date = Date(timeIntervalSince1970: 1_700_000_000.123456)
                 let data = Data([0, 1, 2, 0xFF, 0x5C, 0x27])
@@ -16,7 +17,8 @@ extension PostgresTests {
                            \(true) AS b, \("héllo 'wörld' \\ \"q\"") AS s, \(uuid) AS u, \(date) AS t,
                            \(data) AS bytes, \([Int64(1), -2, .max]) AS a64, \([Int32(3), 4]) AS a32,
                            \(["a", "b,c", "\"q\"", "NULL", "", "{}", "back\\slash"]) AS astr,
-                           \([String?("x"), nil]) AS anull, \([Int64]()) AS aempty
+                           \([String?("x"), nil]) AS anull, \([Int64]()) AS aempty, \([uuid, otherUUID]) AS auuid,
+                           \([UUID?.none, uuid]) AS auuidnull
                     """
                 )
                 let row = try #require(rows.first)
@@ -34,6 +36,8 @@ extension PostgresTests {
                 #expect(try row.decode([String].self, column: "astr") == ["a", "b,c", "\"q\"", "NULL", "", "{}", "back\\slash"])
                 #expect(try row.decode([String?].self, column: "anull") == ["x", nil])
                 #expect(try row.decode([Int64].self, column: "aempty") == [])
+                #expect(try row.decode([UUID].self, column: "auuid") == [uuid, otherUUID])
+                #expect(try row.decode([UUID?].self, column: "auuidnull") == [nil, uuid])
                 let (i, s) = try row.decode((Int, Int32).self)
                 #expect(i == 42 && s == -7)
             }

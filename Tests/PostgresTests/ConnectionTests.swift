@@ -38,6 +38,48 @@ extension PostgresTests {
                 #expect(pool.metrics().connectionFailures >= 1)
             }
         }
+
+        @Test func aStatementTimeoutThrowsTimeout() async throws {
+            try await TestDatabase.withPool { pool in
+                let error = await #expect(throws: PostgresError.self) {
+                    try await pool.withTransaction { tx in
+                        try await tx.execute("SET LOCAL statement_timeout = '50ms'")
+                        _ = try await tx.query("SELECT pg_sleep(30)")
+                    }
+                }
+                #expect(error?.code == .timeout && error?.sqlState == "57014")
+                // The server cancelled it, not the client: the connection is kept.
+                let rows = try await pool.query("SELECT 1")
+                #expect(rows.count == 1 && pool.metrics().connectionsClosed == 0)
+            }
+        }
+
+        @Test func aSecondStatementWhileOneRunsThrowsInvalidUsage() async throws {
+            try await TestDatabase.withAdmin { admin in
+                try await TestDatabase.withPool { pool in
+                    let key = Int64.random(in: 1...Int64.max)
+                    try await admin.withConnection { blocker in
+                        _ = try await blocker.query("SELECT pg_advisory_lock(\(key))")
+                        try await pool.withConnection { connection in
+                            // Runs until the blocker lets go of the lock.
+                            async let blocked = connection.query("SELECT pg_advisory_xact_lock(\(key))")
+                            #expect(try await TestDatabase.eventually {
+                                let rows = try await admin.query(
+                                    "SELECT count(*) FROM pg_stat_activity WHERE pid = \(connection.backendPID) AND wait_event_type = 'Lock'"
+                                )
+                                return try rows[0].decode(Int.self, at: 0) == 1
+                            })
+                            let error = await #expect(throws: PostgresError.self) { try await connection.query("SELECT 1") }
+                            #expect(error?.code == .invalidUsage)
+                            _ = try await blocker.query("SELECT pg_advisory_unlock(\(key))")
+                            // The running statement was not disturbed.
+                            #expect(try await blocked.count == 1)
+                            #expect(try await connection.query("SELECT 1").count == 1)
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -30,11 +30,41 @@ extension PostgresTests {
                     for index in 0..<10 {
                         _ = try await connection.query("SELECT \(Int64(index)) AS \(unescaped: "c\(index)")")
                     }
-                    // Repeating a cached statement does not prepare it again.
+                    // Repeating a cached statement does not prepare it again:
+                    // had it, c8 would have been evicted and c9 be there twice.
                     _ = try await connection.query("SELECT \(Int64(9)) AS c9")
-                    let rows = try await connection.query("SELECT count(*) FROM pg_prepared_statements")
-                    #expect(try rows[0].decode(Int.self, at: 0) <= 3)
+                    let rows = try await connection.query("SELECT statement FROM pg_prepared_statements")
+                    let statements = try rows.map { try $0.decode(String.self, at: 0) }
+                    #expect(statements.sorted() == ["SELECT $1 AS c8", "SELECT $1 AS c9", "SELECT statement FROM pg_prepared_statements"])
                 }
+            }
+        }
+
+        @Test func aStatementTheServerInvalidatedIsPreparedAgain() async throws {
+            try await TestDatabase.withPool { pool in
+                let table = "reprep_\(UUID().uuidString.prefix(8).lowercased())"
+                try await pool.execute("CREATE TABLE \(identifier: table) (id int)")
+                try await pool.withConnection { connection in
+                    let select: PostgresQuery = "SELECT * FROM \(identifier: table)"
+                    #expect(try await connection.query(select).isEmpty)
+
+                    // The server forgot the statement: it fails once, then is
+                    // prepared again.
+                    try await connection.executeScript("DEALLOCATE ALL")
+                    let gone = await #expect(throws: PostgresError.self) { try await connection.query(select) }
+                    #expect(gone?.sqlState == "26000")
+                    #expect(try await connection.query(select).isEmpty)
+
+                    // Its result type changed ("cached plan must not change
+                    // result type"): likewise.
+                    try await connection.execute("ALTER TABLE \(identifier: table) ADD COLUMN name text")
+                    try await connection.execute("INSERT INTO \(identifier: table) VALUES (1, 'x')")
+                    let changed = await #expect(throws: PostgresError.self) { try await connection.query(select) }
+                    #expect(changed?.sqlState == "0A000")
+                    let rows = try await connection.query(select)
+                    #expect(rows.count == 1 && rows.first?.columnNames == ["id", "name"])
+                }
+                try await pool.execute("DROP TABLE \(identifier: table)")
             }
         }
 

@@ -121,10 +121,19 @@ extension PostgresTests {
             #expect(loaded[0].sql == "SELECT 1;")
 
             try "SELECT 3;".write(to: directory.appendingPathComponent("third.sql"), atomically: true, encoding: .utf8)
-            #expect(throws: PostgresMigrationError.self) { try PostgresMigration.load(from: directory) }
-            #expect(throws: PostgresMigrationError.self) {
+            let badName = #expect(throws: PostgresMigrationError.self) { try PostgresMigration.load(from: directory) }
+            guard case .invalidFileName("third.sql") = badName else {
+                Issue.record("expected invalidFileName(third.sql), got \(String(describing: badName))")
+                return
+            }
+            let duplicate = #expect(throws: PostgresMigrationError.self) {
                 try PostgresMigrator(migrations: [loaded[0], PostgresMigration(version: 1, name: "again", sql: "")])
             }
+            guard case .duplicateVersion(let first, let second) = duplicate else {
+                Issue.record("expected duplicateVersion, got \(String(describing: duplicate))")
+                return
+            }
+            #expect(Set([first, second]) == ["0001_first.sql", "0001_again.sql"])
         }
 
         @Test func checksumsAreSHA256OfTheSQLText() {

@@ -68,6 +68,8 @@ extension PostgresTests {
                     #expect(metrics.acquireCount >= 200)
                     #expect(metrics.inUseConnections == 0 && metrics.waiters == 0)
                     #expect(metrics.acquireWaitP99 >= metrics.acquireWaitP50)
+                    // 200 borrowers on 10 connections: the slowest waited.
+                    #expect(metrics.acquireWaitP99 > .zero)
                 }
             }
         }
@@ -148,12 +150,15 @@ extension PostgresTests {
             try await TestDatabase.withPool(configuration) { pool in
                 let table = "leftopen_\(UUID().uuidString.prefix(8).lowercased())"
                 try await pool.execute("CREATE TABLE \(identifier: table) (id int)")
-                try await pool.withConnection { connection in
+                let backend = try await pool.withConnection { connection in
                     try await connection.execute("BEGIN")
                     try await connection.execute("INSERT INTO \(identifier: table) VALUES (1)")
+                    return connection.backendPID
                 }
-                let rows = try await pool.query("SELECT count(*) AS n, now() = statement_timestamp() AS fresh FROM \(identifier: table)")
+                let rows = try await pool.query("SELECT count(*) AS n, pg_backend_pid() AS pid FROM \(identifier: table)")
                 #expect(try rows[0].decode(Int.self, column: "n") == 0)
+                // Rolled back and reused, not closed (which would roll back too).
+                #expect(try rows[0].decode(Int32.self, column: "pid") == backend)
                 try await pool.execute("DROP TABLE \(identifier: table)")
             }
         }
@@ -227,6 +232,27 @@ extension PostgresTests {
                 })
                 let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
                 #expect(error?.code == .poolShutDown)
+                let listen = await #expect(throws: PostgresError.self) { try await pool.listen(channel: "after_shutdown") }
+                #expect(listen?.code == .poolShutDown)
+            }
+        }
+
+        @Test func shutdownFailsWaitingBorrowers() async throws {
+            var configuration = try TestDatabase.configuration()
+            configuration.maxConnections = 1
+            try await TestDatabase.withPool(configuration) { pool in
+                let shutdown = try await pool.withConnection { _ in
+                    let waiter = Task { try await pool.query("SELECT 1") }
+                    let queued = try await TestDatabase.eventually { pool.metrics().waiters == 1 }
+                    #expect(queued)
+                    // Shutdown waits for this borrow to end, so it runs beside it.
+                    let shutdown = Task { await pool.shutdown() }
+                    let error = await #expect(throws: PostgresError.self) { try await waiter.value }
+                    #expect(error?.code == .poolShutDown)
+                    return shutdown
+                }
+                await shutdown.value
+                #expect(pool.metrics().totalConnections == 0)
             }
         }
     }

@@ -71,8 +71,11 @@ extension ConnectionDriver {
 }
 
 extension PQServerError {
+    /// 26000: the statement is gone. 0A000 from the plan cache's
+    /// revalidation: "cached plan must not change result type", recognized
+    /// by its source function because the message may be translated.
     fileprivate var invalidatesPreparedStatement: Bool {
-        sqlState == "26000" || (sqlState == "0A000" && message.contains("cached plan"))
+        sqlState == "26000" || (sqlState == "0A000" && sourceFunction == "RevalidateCachedQuery")
     }
 }
 

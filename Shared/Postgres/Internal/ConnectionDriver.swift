@@ -43,7 +43,6 @@ final class ConnectionDriver: Sendable {
         let connection: PQConnection
         var phase = Phase.idle
         var watchingWritable = false
-        var nextOperationID: UInt64 = 0
         /// An operation whose task was cancelled before it was sent.
         var cancelledOperationID: UInt64?
         /// The connection must not serve another borrower: a cancel request
@@ -62,6 +61,9 @@ final class ConnectionDriver: Sendable {
     private let poller: Poller
     private let eventHandler: (@Sendable (Event) -> Void)?
     private let state: Mutex<State>
+    /// Numbers operations without taking the state lock; only uniqueness
+    /// matters, so relaxed ordering suffices.
+    private let nextOperationID = Atomic<UInt64>(0)
 
     private init(
         connection: sending PQConnection,
@@ -121,16 +123,16 @@ final class ConnectionDriver: Sendable {
     }
 
     /// Whether the connection can serve another borrower.
-    var isReusable: Bool {
-        state.withLock { state in
-            guard case .idle = state.phase else { return false }
-            return !state.mustDiscard && !state.connection.isBroken
-        }
-    }
+    var isReusable: Bool { reusableTransactionStatus != nil }
 
-    /// The server-side transaction state.
-    var transactionStatus: PQTransactionStatus {
-        state.withLock { $0.connection.transactionStatus }
+    /// The server-side transaction state of a connection that can serve
+    /// another borrower, nil for one that cannot: both in one lock, for
+    /// returning a connection to the pool.
+    var reusableTransactionStatus: PQTransactionStatus? {
+        state.withLock { state in
+            guard case .idle = state.phase, !state.mustDiscard, !state.connection.isBroken else { return nil }
+            return state.connection.transactionStatus
+        }
     }
 
     /// Sends `command` and waits for all its results. Throws
@@ -138,10 +140,7 @@ final class ConnectionDriver: Sendable {
     /// `CancellationError` when the task is cancelled: before sending, or
     /// while running, in which case a cancel request stops the server.
     func run(_ command: Command, cancellable: Bool = true) async throws -> [PQResult] {
-        let operationID = state.withLock { state in
-            state.nextOperationID += 1
-            return state.nextOperationID
-        }
+        let operationID = nextOperationID.wrappingAdd(1, ordering: .relaxed).newValue
         // Unsafe continuations save an allocation per statement; each is
         // resumed exactly once: by `start` when sending fails, otherwise by
         // whoever takes the pending operation out of the state (completion,

@@ -58,7 +58,11 @@ final class NotificationHub: Sendable {
         }
         do {
             try await withCheckedThrowingContinuation { listening in
-                commands.yield(.listen(channel, listening))
+                // Shutdown may have finished the commands since the check
+                // above; the worker will never see this one then.
+                if case .terminated = commands.yield(.listen(channel, listening)) {
+                    listening.resume(throwing: PostgresError(code: .poolShutDown))
+                }
             }
         } catch {
             continuation.finish()
@@ -193,7 +197,7 @@ private struct ListenerConnection {
     /// Reopens the connection, with backoff, until every subscribed channel
     /// is listened to again or the hub shuts down.
     private mutating func reconnect() async {
-        var delay = configuration.initialReconnectDelay
+        var failures = 0
         while !Task.isCancelled {
             guard let channels = hub?.channels, !channels.isEmpty else {
                 close()
@@ -207,8 +211,8 @@ private struct ListenerConnection {
                 let description = (error as? PostgresError)?.debugDescription ?? "\(error)"
                 logger.warning("listener connection lost; retrying", metadata: ["error": "\(description)"])
                 close()
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, configuration.maxReconnectDelay)
+                failures += 1
+                try? await Task.sleep(for: configuration.reconnectDelay(afterFailures: failures))
             }
         }
     }

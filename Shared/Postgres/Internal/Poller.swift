@@ -134,7 +134,7 @@ final class Poller: Sendable {
             ready.removeAll(keepingCapacity: true)
             state.withLock { state in
                 state.isBlocked = false
-                for event in buffer.events where event.id != Epoll.wakeUpID {
+                for event in buffer.events {
                     if let driver = state.drivers[event.id] {
                         ready.append((driver, event))
                     }

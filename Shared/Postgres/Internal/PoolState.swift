@@ -49,7 +49,7 @@ struct PoolState {
     }
 
     /// Takes the most recently used idle connection that is still usable,
-    /// moving unusable ones to `retired`.
+    /// moving unusable ones to `retired`. The borrower did not wait.
     mutating func takeIdle(
         now: ContinuousClock.Instant,
         file: String,
@@ -62,18 +62,44 @@ struct PoolState {
                 retired.append(connection)
                 continue
             }
-            leased[connection.id] = Lease(borrowedAt: now, file: file, line: line)
+            lease(connection, now: now, waitingSince: now, file: file, line: line)
             return connection
         }
         return nil
     }
 
-    /// How many new connections to open for the waiters, given the limit,
-    /// the backoff and the connections already on their way.
-    mutating func connectionsToOpenForWaiters(now: ContinuousClock.Instant, max: Int) -> Int {
+    /// Leases `connection` to the borrower waiting longest, if any, who the
+    /// caller then resumes with it.
+    mutating func handToWaiter(_ connection: PooledConnection, now: ContinuousClock.Instant) -> Waiter? {
+        guard let waiter = waiters.popFirst() else { return nil }
+        lease(connection, now: now, waitingSince: waiter.enqueuedAt, file: waiter.file, line: waiter.line)
+        return waiter
+    }
+
+    /// Records the borrow and counts the acquire with its wait here, under
+    /// the lock the hand-over holds anyway. A connection that then fails its
+    /// liveness check is uncounted when discarded (see
+    /// ``PostgresPool/discard(_:failedLivenessCheck:)``).
+    private mutating func lease(
+        _ connection: PooledConnection,
+        now: ContinuousClock.Instant,
+        waitingSince: ContinuousClock.Instant,
+        file: String,
+        line: Int
+    ) {
+        leased[connection.id] = Lease(borrowedAt: now, file: file, line: line)
+        acquireCount += 1
+        waitTimes.record(now - waitingSince)
+    }
+
+    /// How many new connections to open: one per waiter not covered by the
+    /// connections on their way, and at least enough to reach `minimum`,
+    /// within `maximum`; none while backing off or shut down. Counts them
+    /// as connecting.
+    mutating func connectionsToOpen(now: ContinuousClock.Instant, minimum: Int = 0, maximum: Int) -> Int {
         guard !isShutDown, !isBackingOff(at: now) else { return 0 }
-        let wanted = waiters.count - connecting
-        let count = Swift.max(0, Swift.min(wanted, max - totalCount))
+        let wanted = Swift.max(minimum - totalCount, waiters.count - connecting)
+        let count = Swift.max(0, Swift.min(wanted, maximum - totalCount))
         connecting += count
         return count
     }
@@ -98,6 +124,8 @@ struct PoolState {
         return shutdownCompletion
     }
 
+    /// The counters for ``PostgresPool/metrics()``, which computes the wait
+    /// percentiles (left zero here) outside the lock.
     func metrics() -> PostgresPoolMetrics {
         PostgresPoolMetrics(
             totalConnections: totalCount,
@@ -107,8 +135,8 @@ struct PoolState {
             waiters: waiters.count,
             acquireCount: acquireCount,
             acquireTimeouts: acquireTimeouts,
-            acquireWaitP50: waitTimes.percentile(0.5),
-            acquireWaitP99: waitTimes.percentile(0.99),
+            acquireWaitP50: .zero,
+            acquireWaitP99: .zero,
             connectionsCreated: connectionsCreated,
             connectionsClosed: connectionsClosed,
             connectionFailures: connectionFailures

@@ -14,11 +14,25 @@ struct WaitTimeRecorder {
         }
     }
 
-    /// The `fraction` percentile (0…1) of the recorded waits, zero if none.
-    func percentile(_ fraction: Double) -> Duration {
-        guard !samples.isEmpty else { return .zero }
-        let sorted = samples.sorted()
-        let index = min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)
-        return sorted[max(0, index)]
+    /// The samples in storage of their own, taken under the pool's lock to
+    /// be sorted outside it. Sharing the ring's buffer instead would make
+    /// the next `record` copy it, under the lock.
+    func copySamples() -> [Duration] {
+        var copy: [Duration] = []
+        copy.reserveCapacity(samples.count)
+        copy.append(contentsOf: samples)
+        return copy
+    }
+
+    /// The median and 99th percentile of `samples` (zero if none), sorting
+    /// them once.
+    static func medianAndP99(of samples: consuming [Duration]) -> (p50: Duration, p99: Duration) {
+        guard !samples.isEmpty else { return (.zero, .zero) }
+        samples.sort()
+        func percentile(_ fraction: Double) -> Duration {
+            let index = min(samples.count - 1, Int((Double(samples.count) * fraction).rounded(.up)) - 1)
+            return samples[max(0, index)]
+        }
+        return (percentile(0.5), percentile(0.99))
     }
 }

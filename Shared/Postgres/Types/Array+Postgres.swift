@@ -16,13 +16,13 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
             if element.isPostgresNull {
                 Int32(-1).appendBigEndian(to: &buffer)
             } else {
+                // The length is known once the element is written: reserve
+                // its place, then fill it in.
                 let lengthOffset = buffer.count
                 Int32(0).appendBigEndian(to: &buffer)
                 let start = buffer.count
                 element.encode(into: &buffer)
-                var length: [UInt8] = []
-                Int32(buffer.count - start).appendBigEndian(to: &length)
-                buffer.replaceSubrange(lengthOffset..<start, with: length)
+                Int32(buffer.count - start).storeBigEndian(into: &buffer, at: lengthOffset)
             }
         }
     }

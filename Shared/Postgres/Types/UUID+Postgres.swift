@@ -3,18 +3,35 @@ import Foundation
 extension UUID: PostgresEncodable, PostgresDecodable {
     public static var postgresDataType: PostgresDataType { .uuid }
 
+    /// The 16 bytes in order, appended one by one: no temporary array.
     public func encode(into buffer: inout [UInt8]) {
-        let bytes = uuid
-        buffer.append(contentsOf: [
-            bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5, bytes.6, bytes.7,
-            bytes.8, bytes.9, bytes.10, bytes.11, bytes.12, bytes.13, bytes.14, bytes.15,
-        ])
+        let b = uuid
+        buffer.append(b.0)
+        buffer.append(b.1)
+        buffer.append(b.2)
+        buffer.append(b.3)
+        buffer.append(b.4)
+        buffer.append(b.5)
+        buffer.append(b.6)
+        buffer.append(b.7)
+        buffer.append(b.8)
+        buffer.append(b.9)
+        buffer.append(b.10)
+        buffer.append(b.11)
+        buffer.append(b.12)
+        buffer.append(b.13)
+        buffer.append(b.14)
+        buffer.append(b.15)
     }
 
     public init(postgresValue bytes: ArraySlice<UInt8>, type: PostgresDataType) throws(PostgresDecodingError.Reason) {
         guard type == .uuid else { throw .typeMismatch }
         guard bytes.count == 16 else { throw .malformedValue }
-        let b = Array(bytes)
-        self = UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+        // Read straight from the slice; no copy into an array.
+        let i = bytes.startIndex
+        self = UUID(uuid: (
+            bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3], bytes[i + 4], bytes[i + 5], bytes[i + 6], bytes[i + 7],
+            bytes[i + 8], bytes[i + 9], bytes[i + 10], bytes[i + 11], bytes[i + 12], bytes[i + 13], bytes[i + 14], bytes[i + 15]
+        ))
     }
 }
