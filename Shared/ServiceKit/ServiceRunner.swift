@@ -57,30 +57,11 @@ public enum ServiceRunner {
             [("", Double(pool.metrics().acquireTimeouts))]
         }
 
-        var channelConfiguration = RPCChannel.Configuration(keepalive: (.seconds(30), .seconds(10)))
-        channelConfiguration.interceptors = [RequestIDClientInterceptor()]
-        var channels: [String: RPCChannel] = [:]
-        for (variable, target) in configuration.upstreams {
-            channels[variable] = try RPCChannel(target: target, configuration: channelConfiguration)
-        }
+        let channels = try upstreamChannels(configuration)
         let shutdown = ShutdownSignal()
         let context = ServiceContext(configuration: configuration, pool: pool, logger: logger, health: health,
                                      shutdown: shutdown, channels: channels)
-        let services = try await definition.makeServices(context)
-        let reflection = try ReflectionService(files: definition.descriptorFiles,
-                                               services: services.map(\.name) + [Grpc_Health_V1_Health.name])
-        let server = RPCServer(
-            configuration: .init(host: configuration.listenHost, port: configuration.listenPort),
-            services: services + [health.rpcService] + reflection.rpcServices,
-            interceptors: [
-                RequestIDServerInterceptor(),
-                AccessLogInterceptor(logger: Logger(label: "\(definition.name).access"),
-                                     quietServices: [Grpc_Health_V1_Health.name]),
-                MetricsInterceptor(registry: registry),
-                BearerTokenInterceptor(tokens: configuration.authTokens, protectedPaths: definition.protectedPaths),
-                StoreErrorInterceptor(),
-            ],
-            logger: Logger(label: "\(definition.name).rpc"))
+        let server = try await makeServer(definition, context: context, registry: registry)
 
         let address = try await server.start()
         let metrics: MetricsEndpoint?
@@ -109,5 +90,44 @@ public enum ServiceRunner {
         await metrics?.close()
         await pool.shutdown()
         logger.info("stopped")
+    }
+
+    /// Channels to the services `configuration` names (`RATING_ADDR`, …), by
+    /// variable; calls on them carry the id of the request being handled.
+    static func upstreamChannels(
+        _ configuration: ServiceConfiguration,
+        channel: RPCChannel.Configuration = RPCChannel.Configuration(keepalive: (.seconds(30), .seconds(10)))
+    ) throws -> [String: RPCChannel] {
+        var channelConfiguration = channel
+        channelConfiguration.interceptors.append(RequestIDClientInterceptor())
+        var channels: [String: RPCChannel] = [:]
+        for (variable, target) in configuration.upstreams {
+            channels[variable] = try RPCChannel(target: target, configuration: channelConfiguration)
+        }
+        return channels
+    }
+
+    /// The server of a service, not yet started: the handlers `definition`
+    /// builds, health and reflection, behind request ids, the access log,
+    /// metrics, bearer tokens and the database error net, on
+    /// `LISTEN_ADDR`. The tests run this same server.
+    /// - Parameter logger: makes the server's loggers by label (tests quiet them).
+    static func makeServer(_ definition: ServiceDefinition, context: ServiceContext, registry: MetricsRegistry,
+                           logger: (String) -> Logger = { Logger(label: $0) }) async throws -> RPCServer {
+        let services = try await definition.makeServices(context)
+        let reflection = try ReflectionService(files: definition.descriptorFiles,
+                                               services: services.map(\.name) + [Grpc_Health_V1_Health.name])
+        let configuration = context.configuration
+        return RPCServer(
+            configuration: .init(host: configuration.listenHost, port: configuration.listenPort),
+            services: services + [context.health.rpcService] + reflection.rpcServices,
+            interceptors: [
+                RequestIDServerInterceptor(),
+                AccessLogInterceptor(logger: logger("\(definition.name).access"), quietServices: [Grpc_Health_V1_Health.name]),
+                MetricsInterceptor(registry: registry),
+                BearerTokenInterceptor(tokens: configuration.authTokens, protectedPaths: definition.protectedPaths),
+                StoreErrorInterceptor(),
+            ],
+            logger: logger("\(definition.name).rpc"))
     }
 }

@@ -12,9 +12,6 @@ public final class ShutdownSignal: Sendable {
 
     public init() {}
 
-    /// Whether shutdown has begun.
-    public var isTriggered: Bool { state.withLock { $0.triggered } }
-
     /// Returns once shutdown begins (at once if it has).
     public func wait() async {
         await withCheckedContinuation { continuation in

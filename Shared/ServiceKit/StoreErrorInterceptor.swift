@@ -17,14 +17,14 @@ public struct StoreErrorInterceptor: RPCServerInterceptor {
         do {
             try await next()
         } catch let error as PostgresError {
-            throw Self.status(for: error, context: context)
+            throw Self.status(for: error, logger: context.logger)
         } catch let error as PostgresDecodingError {
             context.logger.error("stored data does not decode", metadata: ["error": "\(error)"])
             throw RPCError(.internal, "internal error")
         }
     }
 
-    static func status(for error: PostgresError, context: RPCServerContext) -> RPCError {
+    static func status(for error: PostgresError, logger: Logger) -> RPCError {
         switch error.code {
         case .uniqueViolation:
             return RPCError(.alreadyExists, "already exists" + (error.constraint.map { " (\($0))" } ?? ""))
@@ -33,14 +33,14 @@ public struct StoreErrorInterceptor: RPCServerInterceptor {
         case .checkViolation, .notNullViolation:
             return RPCError(.invalidArgument, "a value is out of range" + (error.constraint.map { " (\($0))" } ?? ""))
         case .poolExhausted, .connectionLost:
-            context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            logger.warning("database unavailable", metadata: ["error": "\(error)"])
             return RPCError(.unavailable, "the database is unavailable; retry later")
         case .timeout:
             return RPCError(.deadlineExceeded, "the database did not answer in time")
         case .serializationFailure, .deadlockDetected:
             return RPCError(.aborted, "the request conflicted with a concurrent change; retry it")
         default:
-            context.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
             return RPCError(.internal, "internal error")
         }
     }

@@ -6,12 +6,11 @@ import RPC
 /// (`"quantity must be between 1 and 99"`).
 public enum Validate {
     /// A string whose length (in Unicode code points, as the contract and
-    /// PostgreSQL's char_length count them, after trimming whitespace when
-    /// asked) is within `range`; returns the value to store.
+    /// PostgreSQL's char_length count them, after trimming whitespace) is
+    /// within `range`; returns the trimmed value to store.
     @discardableResult
-    public static func text(_ value: String, _ field: String, length range: ClosedRange<Int>,
-                            trimming: Bool = true) throws(RPCError) -> String {
-        let text = trimming ? value.trimmingCharacters(in: .whitespacesAndNewlines) : value
+    public static func text(_ value: String, _ field: String, length range: ClosedRange<Int>) throws(RPCError) -> String {
+        let text = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard range.contains(text.unicodeScalars.count) else {
             if range.lowerBound == 0 {
                 throw RPCError(.invalidArgument, "\(field) must be at most \(range.upperBound) characters")
@@ -39,17 +38,14 @@ public enum Validate {
     }
 
     /// A list whose length is within `range`, as the contract words it:
-    /// "ids must contain between 1 and 1000 ids", or "product_ids must
-    /// contain at most 1000 ids" when the list may be empty.
-    /// - Parameter noun: what the entries are called (default: `field`).
-    public static func count<C: Collection>(_ values: C, _ field: String, in range: ClosedRange<Int>,
-                                            noun: String? = nil) throws(RPCError) {
+    /// "ids must contain between 1 and 1000 ids", or "ids must contain at
+    /// most 1000 ids" when the list may be empty.
+    public static func count<C: Collection>(_ values: C, _ field: String, in range: ClosedRange<Int>) throws(RPCError) {
         guard range.contains(values.count) else {
-            let noun = noun ?? field
             if range.lowerBound == 0 {
-                throw RPCError(.invalidArgument, "\(field) must contain at most \(range.upperBound) \(noun)")
+                throw RPCError(.invalidArgument, "\(field) must contain at most \(range.upperBound) \(field)")
             }
-            throw RPCError(.invalidArgument, "\(field) must contain between \(range.lowerBound) and \(range.upperBound) \(noun)")
+            throw RPCError(.invalidArgument, "\(field) must contain between \(range.lowerBound) and \(range.upperBound) \(field)")
         }
     }
 }

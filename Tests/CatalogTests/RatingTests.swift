@@ -2,6 +2,7 @@ import Foundation
 import RestaurantAPI
 import RPC
 import Testing
+@testable import Catalog
 
 /// The catalog calls RatingService for the rating summaries it shows; a
 /// small real RatingService runs in the test on its own port.
@@ -97,6 +98,30 @@ struct RatingTests {
                     $0.query = "p4"
                 }, options: CatalogHarness.open)
                 #expect(searched.products.map(\.id) == [products["p4"]!.id])
+            }
+        }
+    }
+
+    @Test("sort=RATING with more matches than the limit is FAILED_PRECONDITION; narrower filters and other sorts work")
+    func sortByRatingLimit() async throws {
+        let ratings = RatingServer()
+        try await ratings.serve { target in
+            try await CatalogHarness.with(ratingTarget: target, definition: Catalog.definition(ratingSortLimit: 3)) { catalog in
+                let mains = try await catalog.category("Mains")
+                let drinks = try await catalog.category("Drinks")
+                for name in ["p1", "p2", "p3"] { try await catalog.product(mains.id, name) }
+                try await catalog.product(drinks.id, "Water")
+
+                await expectStatus(.failedPrecondition, "more than 3 products match; narrow the filters to sort by rating") {
+                    try await catalog.client.listProducts(.with { $0.sort = .rating }, options: CatalogHarness.open)
+                }
+                let atTheLimit = try await catalog.client.listProducts(.with {
+                    $0.sort = .rating
+                    $0.categoryId = mains.id
+                }, options: CatalogHarness.open)
+                #expect(atTheLimit.products.count == 3 && atTheLimit.totalSize == 3)
+                let byName = try await catalog.client.listProducts(.with { $0.sort = .name }, options: CatalogHarness.open)
+                #expect(byName.totalSize == 4)
             }
         }
     }

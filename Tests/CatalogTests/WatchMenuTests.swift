@@ -2,6 +2,7 @@ import Foundation
 import RestaurantAPI
 import RPC
 import Testing
+@testable import Catalog
 
 /// Collects a watcher's events until one matches `last`.
 private func collect(_ stream: RPCResponseStream<MenuEvent>, until last: @escaping @Sendable (MenuEvent) -> Bool,
@@ -143,6 +144,45 @@ struct WatchMenuTests {
                 #expect(events.value.map(\.productId) == [sentinel.id],
                         "events: \(events.value.map { "\($0.type) \($0.productId)" })")
             }
+        }
+    }
+
+    @Test("A watcher that falls more than its buffer behind gets what fits, then RESOURCE_EXHAUSTED")
+    func slowWatcher() async throws {
+        try await CatalogHarness.with { catalog in
+            let soups = try await catalog.category("Soups")
+            let desserts = try await catalog.category("Desserts")
+            // A hub of its own on the catalog's schema, with room for 3 events
+            // behind (and the one being taken).
+            let hub = MenuEventHub(store: CatalogStore(pool: catalog.pool), logger: TestEnvironment.logger("catalog.tests.hub"),
+                                   bufferLimit: 3)
+            defer { hub.finishAll() }
+            let slow = try await hub.subscribe(categoryID: soups.id)
+            let witness = try await hub.subscribe(categoryID: desserts.id)
+
+            let imported = try await catalog.importProducts((0..<6).map { index in
+                .with {
+                    $0.categoryId = soups.id
+                    $0.name = "Soup \(index)"
+                    $0.priceCents = 100
+                }
+            })
+            #expect(imported.createdCount == 6)
+            // The hub publishes in commit order: once the witness has the
+            // sentinel, the slow watcher has been offered every soup.
+            let sentinel = try await catalog.product(desserts.id, "Sentinel")
+            let witnessed: MenuEvent? = try await withTimeout(Self.eventTimeout, "the sentinel event") {
+                for try await event in witness { return event }
+                return nil
+            }
+            #expect(witnessed?.productId == sentinel.id)
+
+            var received: [Int64] = []
+            await expectStatus(.resourceExhausted,
+                               "the watcher fell more than 3 events behind; reconnect and use ListProducts to catch up") {
+                for try await event in slow { received.append(event.productId) }
+            }
+            #expect(received == Array(imported.createdIds[1...4]), "the newest events that fit, oldest first")
         }
     }
 

@@ -6,28 +6,34 @@ import ServiceKit
 /// `restaurant.catalog.v1.CatalogService`, port 50051, schema `catalog`).
 public enum Catalog {
     /// Everything ``ServiceRunner`` needs to run the service.
-    public static let definition = ServiceDefinition(
-        name: "catalog",
-        grpcServiceName: CatalogService.name,
-        defaultPort: 50051,
-        schema: "catalog",
-        migrations: Bundle.module.url(forResource: "Migrations", withExtension: nil)!,
-        protectedPaths: Set([
-            CatalogService.Method.createCategory.path, CatalogService.Method.createProduct.path,
-            CatalogService.Method.updateProduct.path, CatalogService.Method.setProductAvailability.path,
-            CatalogService.Method.deleteProduct.path, CatalogService.Method.importProducts.path,
-        ]),
-        upstreams: ["RATING_ADDR"]
-    ) { context in
-        let store = CatalogStore(pool: context.pool)
-        let events = MenuEventHub(store: store, logger: context.logger)
-        Task {
-            await context.shutdown.wait()
-            events.finishAll()
+    public static let definition = definition()
+
+    /// - Parameter ratingSortLimit: how many matches a listing sorted by
+    ///   rating may have (tests reach it with a few products).
+    static func definition(ratingSortLimit: Int = 5000) -> ServiceDefinition {
+        ServiceDefinition(
+            name: "catalog",
+            grpcServiceName: CatalogService.name,
+            defaultPort: 50051,
+            schema: "catalog",
+            migrations: Bundle.module.url(forResource: "Migrations", withExtension: nil)!,
+            protectedPaths: Set([
+                CatalogService.Method.createCategory.path, CatalogService.Method.createProduct.path,
+                CatalogService.Method.updateProduct.path, CatalogService.Method.setProductAvailability.path,
+                CatalogService.Method.deleteProduct.path, CatalogService.Method.importProducts.path,
+            ]),
+            upstreams: ["RATING_ADDR"]
+        ) { context in
+            let store = CatalogStore(pool: context.pool)
+            let events = MenuEventHub(store: store, logger: context.logger)
+            Task {
+                await context.shutdown.wait()
+                events.finishAll()
+            }
+            let handler = CatalogHandler(store: store,
+                                         ratings: RatingLookup(channel: context.channel("RATING_ADDR"), logger: context.logger),
+                                         events: events, ratingSortLimit: ratingSortLimit)
+            return [handler.rpcService]
         }
-        let handler = CatalogHandler(store: store,
-                                     ratings: RatingLookup(channel: context.channel("RATING_ADDR"), logger: context.logger),
-                                     events: events)
-        return [handler.rpcService]
     }
 }

@@ -1,6 +1,4 @@
 import Foundation
-import Logging
-import Postgres
 import RestaurantAPI
 import RPC
 import ServiceKit
@@ -15,7 +13,7 @@ struct CatalogHandler: CatalogServiceHandler {
 
     /// Products sorted by rating are ranked in memory; past this many
     /// matches, the request must narrow its filters.
-    static let ratingSortLimit = 5000
+    let ratingSortLimit: Int
     /// Imported products committed per transaction.
     static let importBatchSize = 100
 
@@ -59,14 +57,16 @@ struct CatalogHandler: CatalogServiceHandler {
 
     func getProduct(_ request: GetProductRequest, context: RPCServerContext) async throws -> Product {
         try Validate.id(request.id, "id")
-        guard let product = try await store.product(id: request.id) else { throw Self.notFound(request.id) }
+        guard let product = try await store.products(ids: [request.id], includingDeleted: false)[request.id] else {
+            throw Self.notFound(request.id)
+        }
         return await withRating(product)
     }
 
     func batchGetProducts(_ request: BatchGetProductsRequest, context: RPCServerContext) async throws -> BatchGetProductsResponse {
         try Validate.count(request.ids, "ids", in: 1...1000)
-        guard request.ids.allSatisfy({ $0 > 0 }) else { throw RPCError(.invalidArgument, "ids must be positive") }
-        let found = try await store.products(ids: Array(Set(request.ids)))
+        for id in request.ids { try Validate.id(id, "ids") }
+        let found = try await store.products(ids: Array(Set(request.ids)), includingDeleted: true)
         var missing: [Int64] = []
         var seenMissing = Set<Int64>()
         var products: [Product] = []
@@ -85,46 +85,12 @@ struct CatalogHandler: CatalogServiceHandler {
 
     func updateProduct(_ request: UpdateProductRequest, context: RPCServerContext) async throws -> Product {
         guard let product = request.product else { throw RPCError(.invalidArgument, "product is required") }
-        guard product.id > 0 else { throw RPCError(.invalidArgument, "product.id must be positive") }
+        try Validate.id(product.id, "product.id")
         guard let mask = request.updateMask, !mask.paths.isEmpty else {
             throw RPCError(.invalidArgument, "update_mask is required")
         }
-        var changes: PostgresQuery = ""
-        var categoryID: Int64?
-        var seen = Set<String>()
-        // A path named twice is applied once (SQL refuses a column assigned twice).
-        for path in mask.paths where seen.insert(path).inserted {
-            switch path {
-            case "category_id":
-                categoryID = try ProductInput.category(product.categoryId, field: "product.category_id")
-                changes.append(", category_id = \(categoryID!)")
-            case "name":
-                changes.append(", name = \(try ProductInput.name(product.name, field: "product.name"))")
-            case "description":
-                changes.append(", description = \(try ProductInput.description(product.description, field: "product.description"))")
-            case "price_cents":
-                changes.append(", price_cents = \(try ProductInput.price(product.priceCents, field: "product.price_cents"))")
-            case "preparation_minutes":
-                changes.append(", preparation_minutes = \(try ProductInput.preparation(product.preparationMinutes, field: "product.preparation_minutes"))")
-            case "calories":
-                changes.append(", calories = \(try ProductInput.calories(product.calories, field: "product.calories"))")
-            case "available":
-                changes.append(", available = \(product.available)")
-            case "featured":
-                changes.append(", featured = \(product.featured)")
-            case "tags":
-                changes.append(", tags = \(try ProductInput.tags(product.tags, field: "product.tags"))")
-            default:
-                throw RPCError(.invalidArgument, "update_mask path '\(path)' cannot be updated")
-            }
-        }
-        let updated: Product?
-        do {
-            updated = try await store.updateProduct(id: product.id, changes: changes, event: .productUpdated)
-        } catch let error as PostgresError where error.code == .foreignKeyViolation {
-            throw RPCError(.notFound, "category \(categoryID ?? 0) not found")
-        }
-        guard let updated else { throw Self.notFound(product.id) }
+        let changes = try ProductChanges(product, paths: mask.paths)
+        guard let updated = try await store.updateProduct(id: product.id, changes) else { throw Self.notFound(product.id) }
         return await withRating(updated)
     }
 
@@ -147,32 +113,30 @@ struct CatalogHandler: CatalogServiceHandler {
     func listProducts(_ request: ListProductsRequest, context: RPCServerContext) async throws -> ListProductsResponse {
         let listing = try ProductListing(request)
         let token = try PageToken<ProductListing.Position>.decode(request.pageToken, query: listing.fingerprint)
-        if listing.order == .rating { return try await listByRating(listing, after: token?.position) }
+        guard case .database(let order) = listing.sort else { return try await listByRating(listing, after: token?.position) }
 
-        let rows = try await store.pool.query(listing.pageQuery(after: token?.position))
-        var products = try rows.prefix(listing.pageSize).map(CatalogStore.product(from:))
-        var next = ""
-        if rows.count > listing.pageSize, let last = products.last {
-            next = PageToken(position: try listing.position(of: rows[listing.pageSize - 1], id: last.id))
-                .encoded(query: listing.fingerprint)
-        }
-        let total = try await store.pool.query(listing.countQuery)[0].decode(Int32.self, at: 0)
+        // The count needs nothing from the page: it runs meanwhile, on a
+        // second connection at most.
+        async let total = store.productCount(listing)
+        var (products, last) = try await store.productPage(listing, order: order, after: token?.position)
         if let summaries = await ratings.summaries(for: products.map(\.id)) {
             for index in products.indices { products[index].rating = summaries[products[index].id] ?? Self.unrated }
         }
+        let next = last.map { PageToken(position: $0).encoded(query: listing.fingerprint) } ?? ""
+        let totalSize = try await total
         return .with {
             $0.products = products
             $0.nextPageToken = next
-            $0.totalSize = total
+            $0.totalSize = totalSize
         }
     }
 
     /// RATING order: ratings live in RatingService, so the matching products
     /// are ranked here (average, then count, highest first; unrated last).
     private func listByRating(_ listing: ProductListing, after position: ProductListing.Position?) async throws -> ListProductsResponse {
-        let ids = try await store.pool.query(listing.candidateQuery(limit: Self.ratingSortLimit + 1)).map { try $0.decode(Int64.self, at: 0) }
-        guard ids.count <= Self.ratingSortLimit else {
-            throw RPCError(.failedPrecondition, "more than \(Self.ratingSortLimit) products match; narrow the filters to sort by rating")
+        let ids = try await store.productIDs(listing, limit: ratingSortLimit + 1)
+        guard ids.count <= ratingSortLimit else {
+            throw RPCError(.failedPrecondition, "more than \(ratingSortLimit) products match; narrow the filters to sort by rating")
         }
         let summaries = try await ratings.requiredSummaries(for: ids)
         let ranked = ids.map { (id: $0, rating: summaries[$0] ?? Self.unrated) }.sorted { a, b in
@@ -189,7 +153,7 @@ struct CatalogHandler: CatalogServiceHandler {
             } ?? ranked.count
         } ?? 0
         let page = ranked[start..<min(start + listing.pageSize, ranked.count)]
-        let found = try await store.products(ids: page.map(\.id))
+        let found = try await store.products(ids: page.map(\.id), includingDeleted: true)
         let products = page.compactMap { entry -> Product? in
             guard var product = found[entry.id] else { return nil }
             product.rating = entry.rating
@@ -234,23 +198,15 @@ struct CatalogHandler: CatalogServiceHandler {
     /// naming unknown categories are reported, the rest go in.
     private func commit(_ batch: [(index: Int, input: ProductInput)], into response: inout ImportProductsResponse) async throws {
         guard !batch.isEmpty else { return }
-        let (created, missing) = try await store.pool.withTransaction { connection in
-            let categories = try await store.existingCategories(Array(Set(batch.map(\.input.categoryID))), on: connection)
-            var created: [Int64] = []
-            var missing: [(index: Int, input: ProductInput)] = []
-            for item in batch {
-                guard categories.contains(item.input.categoryID) else {
-                    missing.append(item)
-                    continue
-                }
-                created.append(try await store.insert(item.input, on: connection).id)
+        let results = try await store.createProducts(batch.map(\.input))
+        for (item, result) in zip(batch, results) {
+            switch result {
+            case .success(let id):
+                response.createdIds.append(id)
+                response.createdCount += 1
+            case .failure(let error):
+                record(error, index: item.index, name: item.input.name, in: &response)
             }
-            return (created, missing)
-        }
-        response.createdIds += created
-        response.createdCount += Int32(created.count)
-        for item in missing {
-            record(RPCError(.notFound, "category \(item.input.categoryID) not found"), index: item.index, name: item.input.name, in: &response)
         }
     }
 

@@ -4,10 +4,10 @@ import RestaurantAPI
 import RPC
 import WellKnownTypes
 
-/// The catalog schema: every statement the service runs, and the mapping of
-/// rows to contract messages. Menu changes are announced (NOTIFY) in the
-/// transaction that makes them, so watchers on every replica hear of
-/// committed changes only.
+/// The catalog schema: every statement the service runs, the mapping of
+/// rows to contract messages and of the database errors a caller can act on
+/// to statuses. Menu changes are announced (pg_notify) by the statement that
+/// makes them, so watchers on every replica hear of committed changes only.
 struct CatalogStore: Sendable {
     let pool: PostgresPool
 
@@ -19,7 +19,7 @@ struct CatalogStore: Sendable {
     /// How many columns ``productSelectList`` selects.
     static let productColumnCount = 14
 
-    /// The columns ``product(from:)`` reads.
+    /// The columns ``product(from:)`` reads, of products `p` joined with their category `c`.
     static let productSelectList: PostgresQuery = """
         SELECT p.id, p.category_id, c.name, p.name, p.description, p.price_cents, p.preparation_minutes,
                p.calories, p.available, p.featured, p.tags, p.created_at, p.updated_at, p.archived_at IS NOT NULL
@@ -28,14 +28,11 @@ struct CatalogStore: Sendable {
     /// Products joined with their category.
     static let productFrom: PostgresQuery = " FROM products p JOIN categories c ON c.id = p.category_id"
 
-    /// Selects what ``product(from:)`` reads.
-    static var productColumns: PostgresQuery { productSelectList + productFrom }
-
     // MARK: Categories
 
     func createCategory(name: String, slug: String, description: String, sortOrder: Int32, active: Bool) async throws -> Category {
         do {
-            let rows = try await pool.query("""
+            let rows = try await write("""
                 INSERT INTO categories (name, slug, description, sort_order, active)
                 VALUES (\(name), \(slug), \(description), \(sortOrder), \(active))
                 RETURNING id, name, slug, description, sort_order, active, 0, created_at
@@ -59,99 +56,136 @@ struct CatalogStore: Sendable {
 
     // MARK: Products
 
-    /// Creates a product in one transaction with its announcement.
-    /// Throws NOT_FOUND when the category does not exist.
+    /// Creates a product and announces it. Throws NOT_FOUND when the
+    /// category does not exist.
     func createProduct(_ input: ProductInput) async throws -> Product {
+        guard let row = try await write(insertion(of: input)).first else { throw Self.categoryNotFound(input.categoryID) }
+        return try Self.product(from: row)
+    }
+
+    /// Creates and announces products in one transaction (one commit for
+    /// many rows): for each input its id, or NOT_FOUND when its category
+    /// does not exist, which leaves the others in.
+    func createProducts(_ inputs: [ProductInput]) async throws -> [Result<Int64, RPCError>] {
         try await pool.withTransaction { connection in
-            try await insert(input, on: connection)
+            var results: [Result<Int64, RPCError>] = []
+            for input in inputs {
+                if let row = try await connection.query(insertion(of: input)).first {
+                    results.append(.success(try row.decode(Int64.self, at: 0)))
+                } else {
+                    results.append(.failure(Self.categoryNotFound(input.categoryID)))
+                }
+            }
+            return results
         }
     }
 
-    /// Inserts a product and announces it within `connection`'s
-    /// transaction. Throws NOT_FOUND when the category does not exist.
-    func insert(_ input: ProductInput, on connection: PostgresConnection) async throws -> Product {
-        let insert: PostgresQuery = """
-            WITH inserted AS (
-                INSERT INTO products (category_id, name, description, price_cents, preparation_minutes,
-                                      calories, available, featured, tags)
-                SELECT id, \(input.name), \(input.description), \(input.priceCents), \(input.preparationMinutes),
-                       \(input.calories), \(input.available), \(input.featured), \(input.tags)
-                FROM categories WHERE id = \(input.categoryID)
-                RETURNING *
-            )
-            """
-        let rows = try await connection.query(insert + Self.productSelectList + " FROM inserted p JOIN categories c ON c.id = p.category_id")
-        guard let row = rows.first else { throw RPCError(.notFound, "category \(input.categoryID) not found") }
-        let product = try Self.product(from: row)
-        try await announce(.productCreated, product.id, on: connection)
-        return product
+    /// The statement that inserts and announces a product; it returns no
+    /// row when the category does not exist.
+    private func insertion(of input: ProductInput) -> PostgresQuery {
+        announcing(.productCreated, """
+            INSERT INTO products (category_id, name, description, price_cents, preparation_minutes,
+                                  calories, available, featured, tags)
+            SELECT id, \(input.name), \(input.description), \(input.priceCents), \(input.preparationMinutes),
+                   \(input.calories), \(input.available), \(input.featured), \(input.tags)
+            FROM categories WHERE id = \(input.categoryID)
+            """)
     }
 
-    /// The ids among `ids` that name existing categories.
-    func existingCategories(_ ids: [Int64], on connection: PostgresConnection) async throws -> Set<Int64> {
-        Set(try await connection.query("SELECT id FROM categories WHERE id = ANY(\(ids))").map { try $0.decode(Int64.self, at: 0) })
+    /// Products by id, deleted ones only when asked for.
+    func products(ids: [Int64], includingDeleted: Bool) async throws -> [Int64: Product] {
+        var query = Self.productSelectList + Self.productFrom + " WHERE p.id = ANY(\(ids))"
+        if !includingDeleted { query.append(" AND p.archived_at IS NULL") }
+        let products = try await pool.query(query).map(Self.product(from:))
+        return Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0) })
     }
 
-    /// A live (not deleted) product.
-    func product(id: Int64) async throws -> Product? {
-        try await pool.query(Self.productColumns + " WHERE p.id = \(id) AND p.archived_at IS NULL").first.map(Self.product(from:))
-    }
-
-    /// Products by id, deleted ones included.
-    func products(ids: [Int64]) async throws -> [Int64: Product] {
-        let rows = try await pool.query(Self.productColumns + " WHERE p.id = ANY(\(ids))")
-        return Dictionary(uniqueKeysWithValues: try rows.map(Self.product(from:)).map { ($0.id, $0) })
-    }
-
-    /// Products by id for an announcement, deleted ones included.
-    func product(anyStateWithID id: Int64) async throws -> Product? {
-        try await pool.query(Self.productColumns + " WHERE p.id = \(id)").first.map(Self.product(from:))
-    }
-
-    /// Applies `changes` (column assignments) to a live product and announces
-    /// it; nil when the product does not exist or is deleted.
-    func updateProduct(id: Int64, changes: PostgresQuery, event: MenuEventType) async throws -> Product? {
-        try await pool.withTransaction { connection in
-            let update: PostgresQuery = "UPDATE products SET updated_at = now()"
-                + changes + " WHERE id = \(id) AND archived_at IS NULL RETURNING id"
-            guard try await !connection.query(update).isEmpty else { return nil }
-            try await announce(event, id, on: connection)
-            return try await connection.query(Self.productColumns + " WHERE p.id = \(id)").first.map(Self.product(from:))
+    /// Applies `changes` to a live product and announces it; nil when the
+    /// product does not exist or is deleted. Throws NOT_FOUND when the new
+    /// category does not exist.
+    func updateProduct(id: Int64, _ changes: ProductChanges) async throws -> Product? {
+        var assignments: PostgresQuery = "updated_at = now()"
+        if let categoryID = changes.categoryID { assignments.append(", category_id = \(categoryID)") }
+        if let name = changes.name { assignments.append(", name = \(name)") }
+        if let description = changes.description { assignments.append(", description = \(description)") }
+        if let priceCents = changes.priceCents { assignments.append(", price_cents = \(priceCents)") }
+        if let minutes = changes.preparationMinutes { assignments.append(", preparation_minutes = \(minutes)") }
+        if let calories = changes.calories { assignments.append(", calories = \(calories)") }
+        if let available = changes.available { assignments.append(", available = \(available)") }
+        if let featured = changes.featured { assignments.append(", featured = \(featured)") }
+        if let tags = changes.tags { assignments.append(", tags = \(tags)") }
+        do {
+            return try await write(announcing(.productUpdated, "UPDATE products SET " + assignments
+                + " WHERE id = \(id) AND archived_at IS NULL")).first.map(Self.product(from:))
+        } catch let error as PostgresError where error.code == .foreignKeyViolation {
+            // category_id is the only reference a product has.
+            throw Self.categoryNotFound(changes.categoryID ?? 0)
         }
     }
 
-    /// Sets availability; announces only an actual change. nil when the
+    /// Sets availability, announcing only an actual change; nil when the
     /// product does not exist or is deleted.
     func setAvailability(id: Int64, available: Bool) async throws -> Product? {
-        try await pool.withTransaction { connection in
-            let changed = try await connection.query("""
-                UPDATE products SET available = \(available), updated_at = now()
-                WHERE id = \(id) AND archived_at IS NULL AND available <> \(available) RETURNING id
-                """)
-            if !changed.isEmpty { try await announce(.productAvailabilityChanged, id, on: connection) }
-            return try await connection.query(Self.productColumns + " WHERE p.id = \(id) AND p.archived_at IS NULL")
-                .first.map(Self.product(from:))
-        }
+        let changed = try await write(announcing(.productAvailabilityChanged, """
+            UPDATE products SET available = \(available), updated_at = now()
+            WHERE id = \(id) AND archived_at IS NULL AND available <> \(available)
+            """))
+        if let row = changed.first { return try Self.product(from: row) }
+        return try await products(ids: [id], includingDeleted: false)[id]
     }
 
-    /// Archives a product; false when it does not exist or is already deleted.
+    /// Archives a product and announces it; false when it does not exist or
+    /// is already deleted.
     func archiveProduct(id: Int64) async throws -> Bool {
-        try await pool.withTransaction { connection in
-            let archived = try await connection.query("""
-                UPDATE products SET archived_at = now(), updated_at = now()
-                WHERE id = \(id) AND archived_at IS NULL RETURNING id
-                """)
-            guard !archived.isEmpty else { return false }
-            try await announce(.productDeleted, id, on: connection)
-            return true
-        }
+        try await !write(announcing(.productDeleted, """
+            UPDATE products SET archived_at = now(), updated_at = now()
+            WHERE id = \(id) AND archived_at IS NULL
+            """)).isEmpty
     }
 
-    // MARK: Announcements
+    private static func categoryNotFound(_ id: Int64) -> RPCError {
+        RPCError(.notFound, "category \(id) not found")
+    }
 
-    /// Notifies watchers (on every replica) once the transaction commits.
-    private func announce(_ type: MenuEventType, _ id: Int64, on connection: PostgresConnection) async throws {
-        try await connection.execute("SELECT pg_notify(\(menuChannel), \("\(type.rawValue):\(id)"))")
+    // MARK: Listing
+
+    /// One page of `listing` in a database `order`, and the position of its
+    /// last product when another page follows.
+    func productPage(_ listing: ProductListing, order: ProductListing.Order,
+                     after position: ProductListing.Position?) async throws -> (products: [Product], next: ProductListing.Position?) {
+        let rows = try await pool.query(listing.pageQuery(order, after: position))
+        let products = try rows.prefix(listing.pageSize).map(Self.product(from:))
+        guard rows.count > listing.pageSize, let last = products.last else { return (products, nil) }
+        return (products, try order.position(of: rows[listing.pageSize - 1], id: last.id))
+    }
+
+    /// How many products `listing`'s filters match.
+    func productCount(_ listing: ProductListing) async throws -> Int32 {
+        try await pool.query(listing.countQuery)[0].decode(Int32.self, at: 0)
+    }
+
+    /// The ids of products `listing`'s filters match, at most `limit`.
+    func productIDs(_ listing: ProductListing, limit: Int) async throws -> [Int64] {
+        try await pool.query(listing.candidateQuery(limit: limit)).map { try $0.decode(Int64.self, at: 0) }
+    }
+
+    // MARK: Writes
+
+    /// `change` (an INSERT into or UPDATE of products) as one statement that
+    /// returns the rows it changed as ``product(from:)`` reads them and
+    /// announces each: pg_notify is transactional, so watchers hear of a
+    /// change once it commits.
+    private func announcing(_ type: MenuEventType, _ change: PostgresQuery) -> PostgresQuery {
+        "WITH changed AS (" + change + " RETURNING *) " + Self.productSelectList
+            + ", pg_notify(\(menuChannel), \("\(type.rawValue):") || p.id)"
+            + " FROM changed p JOIN categories c ON c.id = p.category_id"
+    }
+
+    /// Runs a statement that changes data (committing by itself) exactly
+    /// once: `pool.query` runs a statement again when its connection breaks
+    /// before an answer, and a write may have committed by then.
+    private func write(_ statement: PostgresQuery) async throws -> [PostgresRow] {
+        try await pool.withConnection { try await $0.query(statement) }
     }
 
     // MARK: Rows

@@ -13,7 +13,7 @@ import WellKnownTypes
 /// watchers. A watcher that falls more than ``bufferLimit`` events behind is
 /// ended with RESOURCE_EXHAUSTED rather than buffered without bound.
 final class MenuEventHub: Sendable {
-    static let bufferLimit = 1024
+    let bufferLimit: Int
 
     private struct Watcher {
         let categoryID: Int64
@@ -30,16 +30,17 @@ final class MenuEventHub: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
 
-    init(store: CatalogStore, logger: Logger) {
+    init(store: CatalogStore, logger: Logger, bufferLimit: Int = 1024) {
         self.store = store
         self.logger = logger
+        self.bufferLimit = bufferLimit
     }
 
     /// Events from now on, for products of `categoryID` (0: all), until the
     /// caller stops iterating or the hub ends the stream.
     func subscribe(categoryID: Int64) async throws -> AsyncThrowingStream<MenuEvent, any Error> {
         try await startListening()
-        let (events, continuation) = AsyncThrowingStream.makeStream(of: MenuEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferLimit + 1))
+        let (events, continuation) = AsyncThrowingStream.makeStream(of: MenuEvent.self, bufferingPolicy: .bufferingNewest(bufferLimit + 1))
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             state.watchers[state.nextID] = Watcher(categoryID: categoryID, continuation: continuation)
@@ -93,7 +94,7 @@ final class MenuEventHub: Sendable {
         guard !watchers.isEmpty else { return }
         let product: Product
         do {
-            guard let found = try await store.product(anyStateWithID: id) else { return }
+            guard let found = try await store.products(ids: [id], includingDeleted: true)[id] else { return }
             product = found
         } catch {
             logger.warning("cannot read a changed product for watchers", metadata: ["product": "\(id)", "error": "\(error)"])
@@ -108,7 +109,7 @@ final class MenuEventHub: Sendable {
         for watcher in watchers where watcher.categoryID == 0 || watcher.categoryID == product.categoryId {
             if case .dropped = watcher.continuation.yield(event) {
                 watcher.continuation.finish(throwing: RPCError(.resourceExhausted,
-                    "the watcher fell more than \(Self.bufferLimit) events behind; reconnect and use ListProducts to catch up"))
+                    "the watcher fell more than \(bufferLimit) events behind; reconnect and use ListProducts to catch up"))
             }
         }
     }

@@ -3,7 +3,8 @@ import RPC
 import ServiceKit
 
 /// A product's fields after validation: trimmed, bounded, tags normalized.
-/// Built from CreateProductRequest, or from the masked fields of an update.
+/// Built from CreateProductRequest; its rules also check the masked fields
+/// of an update (``ProductChanges``).
 struct ProductInput: Sendable {
     var categoryID: Int64
     var name: String
@@ -68,5 +69,39 @@ struct ProductInput: Sendable {
             if seen.insert(tag).inserted { tags.append(tag) }
         }
         return tags
+    }
+}
+
+/// The fields an UpdateProduct mask names, validated by the CreateProduct
+/// rules; nil leaves a field as it is.
+struct ProductChanges: Sendable {
+    var categoryID: Int64?
+    var name: String?
+    var description: String?
+    var priceCents: Int64?
+    var preparationMinutes: Int32?
+    /// `.some(nil)` clears the calories.
+    var calories: Int32??
+    var available: Bool?
+    var featured: Bool?
+    var tags: [String]?
+
+    /// The masked fields of `product`; a path named twice is applied once.
+    init(_ product: Product, paths: [String]) throws(RPCError) {
+        for path in paths {
+            switch path {
+            case "category_id": categoryID = try ProductInput.category(product.categoryId, field: "product.category_id")
+            case "name": name = try ProductInput.name(product.name, field: "product.name")
+            case "description": description = try ProductInput.description(product.description, field: "product.description")
+            case "price_cents": priceCents = try ProductInput.price(product.priceCents, field: "product.price_cents")
+            case "preparation_minutes":
+                preparationMinutes = try ProductInput.preparation(product.preparationMinutes, field: "product.preparation_minutes")
+            case "calories": calories = .some(try ProductInput.calories(product.calories, field: "product.calories"))
+            case "available": available = product.available
+            case "featured": featured = product.featured
+            case "tags": tags = try ProductInput.tags(product.tags, field: "product.tags")
+            default: throw RPCError(.invalidArgument, "update_mask path '\(path)' cannot be updated")
+            }
+        }
     }
 }

@@ -8,8 +8,16 @@ import ServiceKit
 /// keyset page. Keyset pages (continue after the last row's sort key) stay
 /// consistent while products are inserted, unlike offsets.
 struct ProductListing: Sendable {
+    /// Ratings live in RatingService, so the database cannot sort by them:
+    /// those listings are ranked by the handler.
+    enum Sort: Sendable {
+        case database(Order)
+        case rating
+    }
+
+    /// The orders the database sorts and pages by.
     enum Order: Sendable {
-        case menu, relevance, name, priceAscending, priceDescending, newest, preparation, rating
+        case menu, relevance, name, priceAscending, priceDescending, newest, preparation
     }
 
     /// Where a page ends: the sort key of its last row. Which fields are set
@@ -23,7 +31,7 @@ struct ProductListing: Sendable {
     }
 
     let request: ListProductsRequest
-    let order: Order
+    let sort: Sort
     let pageSize: Int
     /// The search text as a `to_tsquery` prefix query (`chee:* & bur:*`), or
     /// nil when the query has no searchable words or uses web search syntax.
@@ -45,13 +53,13 @@ struct ProductListing: Sendable {
             || searchText.split(whereSeparator: \.isWhitespace).contains { $0.hasPrefix("-") || $0.lowercased() == "or" }
         prefixQuery = words.isEmpty || usesSyntax ? nil : words.map { "\($0):*" }.joined(separator: " & ")
         switch request.sort {
-        case .unspecified: order = searchText.isEmpty ? .menu : .relevance
-        case .name: order = .name
-        case .priceAsc: order = .priceAscending
-        case .priceDesc: order = .priceDescending
-        case .newest: order = .newest
-        case .prepTime: order = .preparation
-        case .rating: order = .rating
+        case .unspecified: sort = .database(searchText.isEmpty ? .menu : .relevance)
+        case .name: sort = .database(.name)
+        case .priceAsc: sort = .database(.priceAscending)
+        case .priceDesc: sort = .database(.priceDescending)
+        case .newest: sort = .database(.newest)
+        case .prepTime: sort = .database(.preparation)
+        case .rating: sort = .rating
         case .unrecognized: throw RPCError(.invalidArgument, "sort is invalid")
         }
         pageSize = try PageSize.resolve(request.pageSize)
@@ -99,57 +107,57 @@ struct ProductListing: Sendable {
         "SELECT count(*)::integer" + from + filters
     }
 
-    /// One page (plus one row, to know whether another page follows) in a
-    /// database order, with each row's sort key after the product columns.
-    func pageQuery(after position: Position?) -> PostgresQuery {
-        var query = CatalogStore.productSelectList + ", " + sortKeyColumns + from + filters
-        if let position { query.append(" AND " + keyset(after: position)) }
-        query.append(" ORDER BY " + orderBy + " LIMIT \(Int64(pageSize + 1))")
+    /// One page (plus one row, to know whether another page follows) in
+    /// `order`, with each row's sort key after the product columns.
+    func pageQuery(_ order: Order, after position: Position?) -> PostgresQuery {
+        var query = CatalogStore.productSelectList + ", " + order.sortKeyColumns + from + filters
+        if let position { query.append(" AND " + order.keyset(after: position)) }
+        query.append(" ORDER BY " + order.orderBy + " LIMIT \(Int64(pageSize + 1))")
         return query
     }
 
-    /// The ids of every matching product, for orders computed outside the
-    /// database (rating); at most `limit`.
+    /// The ids of every matching product, for the rating sort; at most `limit`.
     func candidateQuery(limit: Int) -> PostgresQuery {
         "SELECT p.id" + from + filters + " ORDER BY p.id LIMIT \(Int64(limit))"
     }
+}
 
-    private var rank: PostgresQuery { "ts_rank_cd(p.search, q.query)::float8" }
+extension ProductListing.Order {
+    /// The search rank (`q` is the parsed search).
+    private static let rank: PostgresQuery = "ts_rank_cd(p.search, q.query)::float8"
 
-    private var sortKeyColumns: PostgresQuery {
-        switch order {
+    fileprivate var sortKeyColumns: PostgresQuery {
+        switch self {
         case .menu: return "c.sort_order::bigint, c.id, lower(p.name)"
-        case .relevance: return rank + ", NULL::bigint, NULL::text"
+        case .relevance: return Self.rank + ", NULL::bigint, NULL::text"
         case .name: return "NULL::bigint, NULL::bigint, lower(p.name)"
         case .priceAscending, .priceDescending: return "p.price_cents, NULL::bigint, NULL::text"
         case .newest: return "(EXTRACT(EPOCH FROM p.created_at) * 1000000)::bigint, NULL::bigint, NULL::text"
         case .preparation: return "p.preparation_minutes::bigint, NULL::bigint, NULL::text"
-        case .rating: return "NULL::bigint, NULL::bigint, NULL::text"
         }
     }
 
-    private var orderBy: PostgresQuery {
-        switch order {
+    fileprivate var orderBy: PostgresQuery {
+        switch self {
         case .menu: return "c.sort_order, c.id, lower(p.name), p.id"
-        case .relevance: return rank + " DESC, p.id"
+        case .relevance: return Self.rank + " DESC, p.id"
         case .name: return "lower(p.name), p.id"
         case .priceAscending: return "p.price_cents, p.id"
         case .priceDescending: return "p.price_cents DESC, p.id"
         case .newest: return "p.created_at DESC, p.id DESC"
         case .preparation: return "p.preparation_minutes, p.id"
-        case .rating: return "p.id"
         }
     }
 
     /// Rows after `position` in this order.
-    private func keyset(after position: Position) -> PostgresQuery {
+    fileprivate func keyset(after position: ProductListing.Position) -> PostgresQuery {
         let number = position.number ?? 0
-        switch order {
+        switch self {
         case .menu:
             return "(c.sort_order, c.id, lower(p.name), p.id) > (\(Int32(clamping: number)), \(position.secondary ?? 0), \(position.text ?? ""), \(position.id))"
         case .relevance:
             let score = position.score ?? 0
-            return "(" + rank + " < \(score) OR (" + rank + " = \(score) AND p.id > \(position.id)))"
+            return "(" + Self.rank + " < \(score) OR (" + Self.rank + " = \(score) AND p.id > \(position.id)))"
         case .name:
             return "(lower(p.name), p.id) > (\(position.text ?? ""), \(position.id))"
         case .priceAscending:
@@ -161,21 +169,19 @@ struct ProductListing: Sendable {
             return "(p.created_at, p.id) < ('epoch'::timestamptz + \(number) * interval '1 microsecond', \(position.id))"
         case .preparation:
             return "(p.preparation_minutes, p.id) > (\(Int32(clamping: number)), \(position.id))"
-        case .rating:
-            return "true"
         }
     }
 
-    /// The position of a row returned by ``pageQuery(after:)``.
-    func position(of row: PostgresRow, id: Int64) throws -> Position {
+    /// The position of a row returned by ``ProductListing/pageQuery(_:after:)``.
+    func position(of row: PostgresRow, id: Int64) throws -> ProductListing.Position {
         let first = CatalogStore.productColumnCount
-        switch order {
+        switch self {
         case .relevance:
-            return Position(id: id, score: try row.decode(Double.self, at: first))
+            return ProductListing.Position(id: id, score: try row.decode(Double.self, at: first))
         default:
-            return Position(id: id, text: try row.decode(String?.self, at: first + 2),
-                            number: try row.decode(Int64?.self, at: first),
-                            secondary: try row.decode(Int64?.self, at: first + 1))
+            return ProductListing.Position(id: id, text: try row.decode(String?.self, at: first + 2),
+                                           number: try row.decode(Int64?.self, at: first),
+                                           secondary: try row.decode(Int64?.self, at: first + 1))
         }
     }
 }

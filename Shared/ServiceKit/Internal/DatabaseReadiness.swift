@@ -11,7 +11,7 @@ struct DatabaseReadiness {
     let health: HealthService
     let services: [String]
     let logger: Logger
-    var probeInterval: Duration = .seconds(2)
+    let probeInterval: Duration = .seconds(2)
 
     func run() async {
         await migrate()

@@ -9,10 +9,10 @@ import Testing
 @testable import ServiceKit
 
 /// The catalog running in this process, as `catalog-service` runs it: the
-/// services `Catalog.definition.makeServices` builds, on an `RPCServer` on a
-/// free loopback port, behind the ServiceKit interceptors (request ids,
-/// metrics, bearer tokens, store errors), on a pool over a fresh schema with
-/// the catalog's migrations applied. Real sockets, real PostgreSQL.
+/// server `ServiceRunner.makeServer` assembles on a free loopback port, its
+/// upstream channels as `ServiceRunner.upstreamChannels` makes them, on a
+/// pool over a fresh schema with the catalog's migrations applied. Real
+/// sockets, real PostgreSQL.
 struct CatalogHarness: Sendable {
     static let token = "catalog-test-token"
     /// Call options carrying an accepted token.
@@ -34,15 +34,19 @@ struct CatalogHarness: Sendable {
     private static let limiter = AsyncSemaphore(permits: 4)
 
     /// Runs `body` against a fresh catalog; tears everything down after.
-    /// - Parameter ratingTarget: `RATING_ADDR` (a rating server, or a
-    ///   closed port), nil for none.
-    static func with<T>(ratingTarget: String? = nil, _ body: (CatalogHarness) async throws -> T) async throws -> T {
+    /// - Parameters:
+    ///   - ratingTarget: `RATING_ADDR` (a rating server, or a closed port),
+    ///     nil for none.
+    ///   - definition: the catalog, or one with lowered limits.
+    static func with<T>(ratingTarget: String? = nil, definition: ServiceDefinition = Catalog.definition,
+                        _ body: (CatalogHarness) async throws -> T) async throws -> T {
         try await limiter.withPermit {
-            try await run(ratingTarget: ratingTarget, body)
+            try await run(ratingTarget: ratingTarget, definition: definition, body)
         }
     }
 
-    private static func run<T>(ratingTarget: String?, _ body: (CatalogHarness) async throws -> T) async throws -> T {
+    private static func run<T>(ratingTarget: String?, definition: ServiceDefinition,
+                               _ body: (CatalogHarness) async throws -> T) async throws -> T {
         let url = try TestEnvironment.catalogURL()
         let schema = try await TestSchema.create()
         var configuration = PostgresConfiguration(connectionString: url, schema: schema.name,
@@ -72,35 +76,26 @@ struct CatalogHarness: Sendable {
         }
 
         do {
-            let migrator = try PostgresMigrator(migrations: PostgresMigration.load(from: Catalog.definition.migrations),
+            let migrator = try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations),
                                                 schema: schema.name)
             try await migrator.run(on: pool)
 
             var environment = ["DATABASE_URL": url, "DB_SCHEMA": schema.name, "AUTH_TOKENS": token,
                                "LISTEN_ADDR": "127.0.0.1:50051"]
-            if let ratingTarget {
-                environment["RATING_ADDR"] = ratingTarget
-                upstreams["RATING_ADDR"] = try RPCChannel(target: ratingTarget, configuration: testChannelConfiguration())
-            }
-            let serviceConfiguration = try ServiceConfiguration(
-                service: Catalog.definition.name, defaultPort: Catalog.definition.defaultPort,
-                schema: schema.name, upstreams: Catalog.definition.upstreams, environment: environment)
-            let health = HealthService(statuses: [Catalog.definition.grpcServiceName: .serving, "": .serving])
+            environment["RATING_ADDR"] = ratingTarget
+            var serviceConfiguration = try ServiceConfiguration(
+                service: definition.name, defaultPort: definition.defaultPort,
+                schema: schema.name, upstreams: definition.upstreams, environment: environment)
+            // A free port (LISTEN_ADDR takes 1-65535 only).
+            serviceConfiguration.listenPort = 0
+            upstreams = try ServiceRunner.upstreamChannels(serviceConfiguration, channel: testChannelConfiguration())
+            let health = HealthService(statuses: [definition.grpcServiceName: .serving, "": .serving])
             let context = ServiceContext(configuration: serviceConfiguration, pool: pool,
                                          logger: TestEnvironment.logger("catalog.tests"), health: health,
                                          shutdown: shutdown, channels: upstreams)
-            let services = try await Catalog.definition.makeServices(context)
-            let registry = MetricsRegistry(service: "catalog")
-            let rpcServer = RPCServer(
-                configuration: .init(host: "127.0.0.1", port: 0),
-                services: services + [health.rpcService],
-                interceptors: [
-                    RequestIDServerInterceptor(),
-                    MetricsInterceptor(registry: registry),
-                    BearerTokenInterceptor(tokens: [token], protectedPaths: Catalog.definition.protectedPaths),
-                    StoreErrorInterceptor(),
-                ],
-                logger: TestEnvironment.logger("catalog.tests.rpc"))
+            let registry = MetricsRegistry(service: definition.name)
+            let rpcServer = try await ServiceRunner.makeServer(definition, context: context, registry: registry,
+                                                               logger: TestEnvironment.logger)
             server = rpcServer
             let port = try await rpcServer.start().port!
             let channel = try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration())

@@ -11,9 +11,13 @@ import WellKnownTypes
 final class RatingServer: RatingServiceHandler {
     private let summaries = Mutex<[Int64: (average: Double, count: Int32)]>([:])
     private let calls = Mutex(0)
+    private let receivedRequestIDs = Mutex<[String?]>([])
 
     /// How many BatchGetRatingSummaries calls were answered.
     var batchCalls: Int { calls.withLock { $0 } }
+
+    /// The `x-request-id` of each BatchGetRatingSummaries call, in order.
+    var requestIDs: [String?] { receivedRequestIDs.withLock { $0 } }
 
     func set(_ productID: Int64, average: Double, count: Int32) {
         summaries.withLock { $0[productID] = (average, count) }
@@ -21,6 +25,7 @@ final class RatingServer: RatingServiceHandler {
 
     func batchGetRatingSummaries(_ request: BatchGetRatingSummariesRequest, context: RPCServerContext) async throws -> BatchGetRatingSummariesResponse {
         calls.withLock { $0 += 1 }
+        receivedRequestIDs.withLock { $0.append(context.metadata["x-request-id"]) }
         guard request.productIds.count <= 1000 else {
             throw RPCError(.invalidArgument, "product_ids must contain at most 1000 ids")
         }
