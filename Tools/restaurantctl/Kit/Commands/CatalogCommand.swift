@@ -203,7 +203,7 @@ public struct CatalogWatchCommand: AsyncParsableCommand {
             }
             catalog.session.logEnd(status: .ok, trailers: try await events.trailingMetadata(), started: started, messages: count)
         } catch {
-            throw catalog.fail(error, started: started)
+            throw catalog.session.failure(error, started: started)
         }
     }
 }
