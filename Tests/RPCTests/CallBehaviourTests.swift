@@ -153,6 +153,34 @@ import WellKnownTypes
         }
     }
 
+    @Test func trailersOnlyAnswersHaveHeadersOnlyWhenOK() async throws {
+        let refuse = RPCMethod<Grpc_Testing_Empty, Grpc_Testing_Empty>(service: "test.Answer", name: "Refuse", kind: .serverStreaming)
+        let finish = RPCMethod<Grpc_Testing_Empty, Grpc_Testing_Empty>(service: "test.Answer", name: "Finish", kind: .serverStreaming)
+        // Each answers with the status alone (trailers-only), late enough
+        // that the client is already waiting for the headers.
+        let service = RPCService(name: "test.Answer", methods: [
+            .serverStreaming(refuse) { _, _, _ in
+                try await Task.sleep(for: .milliseconds(200))
+                throw RPCError(.failedPrecondition, "not now")
+            },
+            .serverStreaming(finish) { _, _, _ in try await Task.sleep(for: .milliseconds(200)) },
+        ])
+        try await withServer([service]) { port, _ in
+            let channel = try channel(to: port)
+            // A refusal is what initialMetadata() throws, before the stream
+            // ends and after.
+            let refused = channel.serverStreaming(refuse, request: Grpc_Testing_Empty())
+            #expect(await failureCode { _ = try await refused.initialMetadata() } == .failedPrecondition)
+            #expect(await failureCode { for try await _ in refused {} } == .failedPrecondition)
+            #expect(await failureCode { _ = try await refused.initialMetadata() } == .failedPrecondition)
+            // An OK status alone has empty headers.
+            let finished = channel.serverStreaming(finish, request: Grpc_Testing_Empty())
+            #expect(try await finished.initialMetadata().isEmpty)
+            for try await _ in finished {}
+            #expect(try await finished.initialMetadata().isEmpty)
+        }
+    }
+
     @Test func compressionWorksBothWays() async throws {
         try await withServer([TestService().rpcService]) { port, _ in
             let client = Grpc_Testing_TestServiceClient(channel: try channel(to: port))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WellKnownTypes
 @testable import RestaurantCtlKit
 
 /// Runs `restaurantctl catalog …` against one catalog-service.
@@ -493,7 +494,7 @@ struct CatalogCommandTests {
     @Test func watchPrintsEventsAsTheyHappen() throws {
         try withCatalogServer { server in
             let ctl = CatalogCLI(server: server)
-            let dessertsID = try ctl.category("Desserts")
+            _ = try ctl.category("Desserts")
             _ = try ctl.category("Mains")
             let restaurantctl = try Paths.restaurantctl
             let text = try BackgroundProcess(restaurantctl, ["catalog", "watch", "--addr", server.address])
@@ -558,7 +559,6 @@ struct CatalogCommandTests {
             #expect(events.allSatisfy { $0["occurredAt"] is String })
             #expect(!json.stdout.contains("Mains \(name)"), "the desserts watcher saw a Mains product:\n\(json.stdout)")
             #expect(json.stdout.split(separator: "\n").allSatisfy { !$0.isEmpty && $0.first == "{" && $0.last == "}" })
-            _ = dessertsID
 
             // Ctrl-C ends it (the process is killed by its PID).
             text.stop(signal: SIGINT)
@@ -631,6 +631,48 @@ struct CatalogFormattingTests {
              1    $1.00
             22  $100.00  x
             """)
+    }
+
+    @Test func timesFollowTheirZone() throws {
+        var stamp = Google_Protobuf_Timestamp()
+        stamp.seconds = 1_773_511_509  // 2026-03-14 18:05:09 UTC
+        let utc = try #require(TimeZone(identifier: "UTC"))
+        let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))
+        // Formatters are kept per format and zone: asking again, or for
+        // another zone, gives that zone's time.
+        for _ in 0..<2 {
+            #expect(CatalogFormat.time(stamp, timeZone: utc) == "2026-03-14 18:05")
+            #expect(CatalogFormat.time(stamp, timeZone: tokyo) == "2026-03-15 03:05")
+            #expect(CatalogFormat.clock(stamp, timeZone: utc) == "18:05:09")
+            #expect(CatalogFormat.clock(stamp, timeZone: tokyo) == "03:05:09")
+        }
+        #expect(CatalogFormat.time(nil, timeZone: utc) == "")
+    }
+
+    @Test func addressComesFromTheFirstVariableSet() throws {
+        let variables = CatalogOptions.addressVariables
+        func require(_ address: String?, _ environment: [String: String]) throws(CLIError) -> String {
+            try AddressResolution.require(address, variables: variables, fallback: CatalogOptions.defaultAddress, environment: environment)
+        }
+        #expect(try require(nil, [:]) == "localhost:50051")
+        #expect(try require(nil, ["CATALOG_ADDR": " ", "RESTAURANT_ADDR": "db:5"]) == "db:5")
+        #expect(try require("a:1", ["CATALOG_ADDR": "b:2"]) == "a:1")
+        // A bad value names the variable it came from: the one set, not the one merely present.
+        #expect {
+            _ = try require(nil, ["CATALOG_ADDR": "", "RESTAURANT_ADDR": "nope"])
+        } throws: { error in
+            "\(error)".hasSuffix("(from $RESTAURANT_ADDR)")
+        }
+        #expect {
+            _ = try require("nope", ["CATALOG_ADDR": "c:3"])
+        } throws: { error in
+            !"\(error)".contains("(from $")
+        }
+        #expect {
+            _ = try AddressResolution.require(nil, environment: [:])
+        } throws: { error in
+            "\(error)".contains("set RESTAURANT_ADDR")
+        }
     }
 
     @Test func productsFooter() {

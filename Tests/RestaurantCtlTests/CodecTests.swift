@@ -215,6 +215,8 @@ struct CodecTests {
         #expect(try Self.mappingError(#"{"mask": "a_b"}"#, "WellKnown", pool: pool).contains("lowerCamelCase"))
         #expect(try Self.mappingError(#"{"packed": {"@type": "type.googleapis.com/x.Nope"}}"#, "WellKnown", pool: pool)
                 .contains("cannot resolve Any type"))
+        #expect(try Self.mappingError(#"{"packed": {"@type": "restaurantctl.test.Tree"}}"#, "WellKnown", pool: pool)
+                .contains(#"packed.@type: expected a type URL like "type.googleapis.com/pkg.Message""#))
         #expect(try Self.mappingError(#"{"children": [{"parent": {"name": 5}}]}"#, "Tree", pool: pool)
                 == "children[0].parent.name: expected a string, got 5")
         #expect(try Self.mappingError("[]", "Tree", pool: pool).contains("expected an object"))
@@ -306,8 +308,34 @@ struct CodecTests {
             payload = next
         }
         let message = try WireCodec.decode(payload, typeName: "google.protobuf.Any", pool: pool)
-        #expect(throws: JSONMappingError.self) { _ = try ProtoJSONEncoder(pool: pool).encode(message) }
-        #expect(message.unresolvedAnyTypes(pool: pool).isEmpty)
+        let error = #expect(throws: JSONMappingError.self) { _ = try ProtoJSONEncoder(pool: pool).encode(message) }
+        #expect(error?.missingAnyType == nil, "every level's type is known: nothing to fetch")
+    }
+
+    /// Printing and reading Any share one rule for type URLs, and printing
+    /// names the type to fetch when the descriptors lack it.
+    @Test func anyTypeURLs() throws {
+        #expect(WellKnownJSON.typeName(fromTypeURL: "type.googleapis.com/pkg.Message") == "pkg.Message")
+        #expect(WellKnownJSON.typeName(fromTypeURL: "example.com/a/b/pkg.Message") == "pkg.Message")
+        #expect(WellKnownJSON.typeName(fromTypeURL: "/pkg.Message") == "pkg.Message")
+        for invalid in ["pkg.Message", "type.googleapis.com/", ""] {
+            #expect(WellKnownJSON.typeName(fromTypeURL: invalid) == nil, "\(invalid)")
+        }
+        #expect(JSONValue.object([("a", .array([.object([("@type", .string("x/pkg.A")), ("b", .object([("@type", .string("pkg.B"))]))])]))])
+                    .anyTypeNames == ["pkg.A"])
+
+        let pool = try Self.edgePool()
+        func any(_ url: String) throws -> MessageValue {
+            try WireCodec.decode(Array([0x0A, UInt8(url.utf8.count)] + Array(url.utf8)), typeName: "google.protobuf.Any", pool: pool)
+        }
+        let missing = #expect(throws: JSONMappingError.self) { _ = try ProtoJSONEncoder(pool: pool).encode(try any("type.googleapis.com/x.Nope")) }
+        #expect(missing?.missingAnyType == "x.Nope")
+        #expect(missing?.message.contains("x.Nope is not among the descriptors") == true, "\(String(describing: missing))")
+        let malformed = #expect(throws: JSONMappingError.self) { _ = try ProtoJSONEncoder(pool: pool).encode(try any("x.Nope")) }
+        #expect(malformed?.missingAnyType == nil)
+        #expect(malformed?.message.contains("not a type URL") == true, "\(String(describing: malformed))")
+        let empty = try ProtoJSONEncoder(pool: pool).encode(try any("type.googleapis.com/google.protobuf.Empty"))
+        #expect(empty == .object([("@type", .string("type.googleapis.com/google.protobuf.Empty"))]))
     }
 
     @Test func timestampsAndDurations() {

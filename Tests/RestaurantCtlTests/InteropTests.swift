@@ -56,6 +56,18 @@ struct InteropTests {
             #expect(method.stdout.contains("is a method (client streaming)"), "\(method)")
             let template = try Run.ctl(["describe", server.address, "grpc.testing.TestService/UnaryCall", "--template"])
             #expect((try template.json() as? [String: Any])?["responseSize"] as? Int == 0, "\(template)")
+            // A field: found through its message (one reflection stream asks for every scope).
+            let field = try Run.ctl(["describe", server.address, "grpc.testing.SimpleRequest.response_size"])
+            #expect(field.status == 0, "\(field)")
+            #expect(field.stdout.contains("response_size = 2"), "\(field)")
+            // Without SYMBOL: every service the server lists.
+            let everything = try Run.ctl(["describe", server.address])
+            #expect(everything.status == 0, "\(everything)")
+            for service in ["service TestService {", "service Health {", "service ServerReflection {"] {
+                #expect(everything.stdout.contains(service), "\(everything)")
+            }
+            let described = try Run.ctl(["describe", server.address, "grpc.testing.SimpleRequest", "-o", "json"])
+            #expect((try described.json() as? [String: Any])?["name"] as? String == "SimpleRequest", "\(described)")
             let missing = try Run.ctl(["describe", server.address, "grpc.testing.SimpleRequestt"])
             #expect(missing.status == 1)
             #expect(missing.stderr.contains("symbol 'grpc.testing.SimpleRequestt' not found"), "\(missing)")
@@ -142,6 +154,19 @@ struct InteropTests {
             // The address from the environment.
             let fromEnvironment = try Run.ctl(["health"], environment: ["RESTAURANT_ADDR": server.address])
             #expect(fromEnvironment.status == 0, "\(fromEnvironment)")
+        }
+    }
+
+    @Test func healthNotServingExits1() throws {
+        try withServer(ServerProcess.pythonInterop) { server in
+            // Tests/python/interop_server.py reports this service NOT_SERVING.
+            let text = try Run.ctl(["health", server.address, "grpc.testing.NotServing"])
+            #expect(text.status == 1, "\(text)")
+            #expect(text.stdout == "NOT_SERVING\n", "\(text)")
+            #expect(text.stderr.isEmpty, "\(text)")
+            let json = try Run.ctl(["health", server.address, "grpc.testing.NotServing", "-o", "json"])
+            #expect(json.status == 1, "\(json)")
+            #expect((try json.json() as? [String: String]) == ["status": "NOT_SERVING"], "\(json)")
         }
     }
 
@@ -282,6 +307,47 @@ struct CallOptionTests {
         }
     }
 
+    @Test func describeWithADescriptorSet() throws {
+        let protoset = try Protosets.grpcTesting().path
+        // No SYMBOL: every service, as source or as an array of descriptors.
+        let text = try Run.ctl(["describe", "--protoset", protoset])
+        #expect(text.status == 0, "\(text)")
+        #expect(text.stdout.contains("service TestService {"), "\(text)")
+        #expect(text.stdout.contains("service UnimplementedService {"), "\(text)")
+        let services = try #require(try Run.ctl(["describe", "--protoset", protoset, "-o", "json"]).json() as? [[String: Any]])
+        let names = services.compactMap { $0["name"] as? String }
+        #expect(names.contains("TestService") && names.contains("UnimplementedService"), "\(names)")
+        let testService = try #require(services.first { $0["name"] as? String == "TestService" })
+        let methods = (testService["method"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(methods.contains("FullDuplexCall"), "\(testService)")
+        // One symbol: its descriptor message in the proto3 JSON mapping.
+        let message = try Run.ctl(["describe", "--protoset", protoset, "grpc.testing.SimpleRequest", "-o", "json"])
+        #expect(message.status == 0, "\(message)")
+        let fields = try #require((try message.json() as? [String: Any])?["field"] as? [[String: Any]], "\(message)")
+        let responseSize = try #require(fields.first { $0["name"] as? String == "response_size" }, "\(fields)")
+        #expect(responseSize["number"] as? Int == 2)
+        #expect(responseSize["jsonName"] as? String == "responseSize")
+        #expect(responseSize["type"] as? String == "TYPE_INT32")
+        let value = try Run.ctl(["describe", "--protoset", protoset, "grpc.testing.PayloadType.COMPRESSABLE", "-o", "json"])
+        #expect((try value.json() as? [String: Any])?["name"] as? String == "COMPRESSABLE", "\(value)")
+    }
+
+    @Test func malformedStreamedRequests() throws {
+        try withServer(ServerProcess.interop) { server in
+            // A client stream read from stdin: the bad line fails the call (exit 1), after the good ones.
+            for stdin in ["{\"payload\": {}}\n{\"payload\" 1}\n", "{\"payload\": {}}\n{\"payload\": "] {
+                let outcome = try Run.ctl(["call", server.address, "\(Self.service)/StreamingInputCall"], stdin: stdin)
+                #expect(outcome.status == 1, "\(outcome)")
+                #expect(outcome.stderr.hasPrefix("error: stdin: invalid JSON at line 2"), "\(outcome)")
+                #expect(outcome.stdout.isEmpty, "\(outcome)")
+            }
+            let mismatch = try Run.ctl(["call", server.address, "\(Self.service)/FullDuplexCall", "-d", "@-"],
+                                       stdin: "{\"responseParameters\": [{\"size\": 1}]}\n{\"responseParameters\": 7}\n")
+            #expect(mismatch.status == 1, "\(mismatch)")
+            #expect(mismatch.stderr.contains("request 2 (grpc.testing.StreamingOutputCallRequest): responseParameters: expected"), "\(mismatch)")
+        }
+    }
+
     @Test func localAndUsageErrors() throws {
         let protoset = try Protosets.grpcTesting().path
         let method = "\(Self.service)/UnaryCall"
@@ -305,6 +371,22 @@ struct CallOptionTests {
         let tooMany = try Run.ctl(["call", "--protoset", protoset, "127.0.0.1:1", method, "-d", "{} {}"])
         #expect(tooMany.status == 1)
         #expect(tooMany.stderr.contains("takes one request message; got 2"))
+
+        // Usage errors that name what is wrong.
+        for (arguments, message) in [
+            (["call", "127.0.0.1:1"], "missing METHOD (pkg.Service/Method) after ADDR"),
+            (["call", "--protoset", protoset, "127.0.0.1:1", "UnaryCall"], "invalid method 'UnaryCall': expected pkg.Service/Method"),
+            (["call", "--protoset", protoset, "127.0.0.1:1", "\(Self.service)/"], "invalid method '\(Self.service)/': expected pkg.Service/Method"),
+            (["call", "--protoset", protoset, "127.0.0.1:1", "/Method"], "invalid method '/Method': expected pkg.Service/Method"),
+            (["describe", "--protoset", protoset, Self.service, "--template"],
+             "--template needs a message or method, and \(Self.service) is neither"),
+            (["describe", "--protoset", protoset, "--template"], "--template needs a message or method SYMBOL"),
+        ] {
+            let outcome = try Run.ctl(arguments)
+            #expect(outcome.status == 2, "\(arguments): \(outcome)")
+            #expect(outcome.stderr.contains(message), "\(arguments): \(outcome)")
+            #expect(outcome.stdout.isEmpty, "\(arguments): \(outcome)")
+        }
 
         // Transport failures are gRPC statuses.
         let refused = try Run.ctl(["call", "127.0.0.1:1", method])

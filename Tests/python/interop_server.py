@@ -6,8 +6,9 @@ EmptyCall, UnaryCall, CacheableUnaryCall, StreamingOutputCall,
 StreamingInputCall, FullDuplexCall, HalfDuplexCall; Echo Status, Echo
 Metadata, CompressedResponse, interval_us.
 UnimplementedCall answers UNIMPLEMENTED; grpc.testing.UnimplementedService is
-not registered at all. Also serves grpc.health.v1.Health and server reflection
-(grpc.reflection.v1 and v1alpha).
+not registered at all. Also serves grpc.health.v1.Health (the server and
+TestService SERVING; grpc.testing.NotServing always NOT_SERVING, for clients'
+unhealthy paths) and server reflection (grpc.reflection.v1 and v1alpha).
 
 CompressedRequest is NOT implemented: a grpcio server sees neither a request
 message's compressed flag nor the grpc-encoding header (grpc core strips it),
@@ -39,6 +40,7 @@ reflection_v1_pb2 = genpath.load_generated("grpc/reflection/v1/reflection_pb2.py
 ECHO_INITIAL_KEY = "x-grpc-test-echo-initial"
 ECHO_TRAILING_KEY = "x-grpc-test-echo-trailing-bin"
 TEST_SERVICE = test_pb2.DESCRIPTOR.services_by_name["TestService"].full_name
+NOT_SERVING_SERVICE = "grpc.testing.NotServing"
 REFLECTION_V1 = reflection_v1_pb2.DESCRIPTOR.services_by_name["ServerReflection"].full_name
 CODES = {c.value[0]: c for c in grpc.StatusCode}
 SUPPORTED_PAYLOAD_TYPES = {messages_pb2.COMPRESSABLE}
@@ -196,6 +198,7 @@ def main(argv=None):
     health_servicer = health.HealthServicer()
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     health_servicer.set(TEST_SERVICE, health_pb2.HealthCheckResponse.SERVING)
+    health_servicer.set(NOT_SERVING_SERVICE, health_pb2.HealthCheckResponse.NOT_SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
 
     add_reflection(server, (TEST_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME,

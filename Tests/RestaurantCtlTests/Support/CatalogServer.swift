@@ -218,8 +218,6 @@ final class CatalogServer: @unchecked Sendable {
         _ = try? TestDatabase.sql(admin, ["DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"])
     }
 
-    var serviceLog: String { service.stderr }
-
     /// A TCP port nobody listens on now (the kernel's pick for port 0).
     static func freePort() throws -> Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

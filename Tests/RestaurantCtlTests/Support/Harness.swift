@@ -144,77 +144,37 @@ final class DataBox: @unchecked Sendable {
 
 /// A server process started for a test: started on a free port, ready once
 /// it printed `READY <port>`, stopped (SIGTERM, then SIGKILL) at the end.
-final class ServerProcess: @unchecked Sendable {
+final class ServerProcess: Sendable {
     let name: String
     let port: Int
-    private let process: Process
-    private let stderrBox: DataBox
+    private let process: BackgroundProcess
 
     var address: String { "127.0.0.1:\(port)" }
 
-    private init(name: String, port: Int, process: Process, stderrBox: DataBox) {
+    private init(name: String, port: Int, process: BackgroundProcess) {
         self.name = name
         self.port = port
         self.process = process
-        self.stderrBox = stderrBox
     }
 
     static func start(_ executable: URL, _ arguments: [String], name: String) throws -> ServerProcess {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = Paths.root
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stderrBox = DataBox()
-        Thread.detachNewThread {
-            stderrBox.data = errors.fileHandleForReading.readDataToEndOfFile()
+        let process = try BackgroundProcess(executable, arguments)
+        // A complete line: the port may still be arriving.
+        func readyLine() -> Substring? {
+            process.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().first { $0.hasPrefix("READY ") }
         }
-        // Read stdout until the READY line (or give up after 30 s).
-        let ready = DispatchSemaphore(value: 0)
-        let portBox = DataBox()
-        Thread.detachNewThread {
-            var seen = Data()
-            while true {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                seen += chunk
-                let text = String(decoding: seen, as: UTF8.self)
-                if let line = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-                    .first(where: { $0.hasPrefix("READY ") }) {
-                    portBox.data = Data(line.utf8)
-                    break
-                }
-            }
-            ready.signal()
-            // Keep draining so the server never blocks on a full pipe.
-            while !output.fileHandleForReading.availableData.isEmpty {}
+        guard process.wait(timeout: 30, until: { readyLine() != nil || !$0.process.isRunning }), let line = readyLine() else {
+            process.stop()
+            throw HarnessError("\(name) did not print READY <port> within 30s; stderr:\n\(process.stderr)")
         }
-        if ready.wait(timeout: .now() + 30) == .timedOut || portBox.data.isEmpty {
-            process.terminate()
-            process.waitUntilExit()
-            throw HarnessError("\(name) did not print READY <port> within 30s; stderr:\n\(String(decoding: stderrBox.data, as: UTF8.self))")
-        }
-        let line = String(decoding: portBox.data, as: UTF8.self)
-        guard let port = Int(line.split(separator: " ")[1].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port = Int(line.dropFirst("READY ".count).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.stop()
             throw HarnessError("\(name) printed '\(line)', not READY <port>")
         }
-        return ServerProcess(name: name, port: port, process: process, stderrBox: stderrBox)
+        return ServerProcess(name: name, port: port, process: process)
     }
 
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-
-    deinit { stop() }
+    func stop() { process.stop() }
 
     // MARK: The servers
 

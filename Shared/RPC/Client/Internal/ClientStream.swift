@@ -57,13 +57,14 @@ final class ClientStream {
         case .response where initialMetadata == nil:
             let status = headers[":status"] ?? ""
             if headers.endsStream || headers["grpc-status"] != nil {
-                // Trailers-only: the status without a body.
-                initialMetadata = Metadata()
-                resumeInitialWaiters()
+                // Trailers-only: the status without a body. Headers exist only
+                // for an OK call; a failure is what initialMetadata() throws.
                 if status != "200", headers["grpc-status"] == nil {
                     complete(RPCStatus(Self.code(forHTTPStatus: status), "HTTP status \(status)"), Metadata())
                 } else {
-                    complete(Self.status(from: headers), Metadata(headerFields: headers.fields.map { ($0.name, $0.value) }))
+                    let grpcStatus = Self.status(from: headers)
+                    if grpcStatus.code == .ok { initialMetadata = Metadata() }
+                    complete(grpcStatus, Metadata(headerFields: headers.fields.map { ($0.name, $0.value) }))
                 }
                 stopSendingIfNeeded()
                 return
@@ -214,9 +215,12 @@ final class ClientStream {
         }
     }
 
+    /// Once the headers or the outcome are known: early waiters get what
+    /// later callers get.
     private func resumeInitialWaiters() {
-        for waiter in initialWaiters { waiter.resume(returning: initialMetadata ?? Metadata()) }
+        let waiters = initialWaiters
         initialWaiters.removeAll()
+        for waiter in waiters { waitForInitialMetadata(waiter) }
     }
 
     /// Everything a unary call returns, once its status arrives.

@@ -1,5 +1,6 @@
 import Foundation
 import RestaurantAPI
+import Synchronization
 
 /// The text the catalog commands show people: tables of categories and
 /// products, one product's details, one line per menu event. Money is
@@ -10,20 +11,34 @@ public enum CatalogFormat {
     /// `2026-03-14 18:05` in the local time zone ($TZ).
     public static func time(_ timestamp: Google_Protobuf_Timestamp?, timeZone: TimeZone = .current) -> String {
         guard let timestamp else { return "" }
-        return formatter("yyyy-MM-dd HH:mm", timeZone).string(from: timestamp.date)
+        return format(timestamp.date, "yyyy-MM-dd HH:mm", timeZone)
     }
 
     /// `18:05:09` in the local time zone, for event lines.
     public static func clock(_ timestamp: Google_Protobuf_Timestamp?, timeZone: TimeZone = .current) -> String {
-        formatter("HH:mm:ss", timeZone).string(from: timestamp?.date ?? Date())
+        format(timestamp?.date ?? Date(), "HH:mm:ss", timeZone)
     }
 
-    private static func formatter(_ format: String, _ timeZone: TimeZone) -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = format
-        return formatter
+    private struct FormatterKey: Hashable {
+        var format: String
+        var timeZone: TimeZone
+    }
+
+    /// Formatters are costly to make and tables format a time per row: one
+    /// per format and zone, used under the lock (DateFormatter is not Sendable).
+    private static let formatters = Mutex<[FormatterKey: DateFormatter]>([:])
+
+    private static func format(_ date: Date, _ format: String, _ timeZone: TimeZone) -> String {
+        formatters.withLock { formatters in
+            let key = FormatterKey(format: format, timeZone: timeZone)
+            if let formatter = formatters[key] { return formatter.string(from: date) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = timeZone
+            formatter.dateFormat = format
+            formatters[key] = formatter
+            return formatter.string(from: date)
+        }
     }
 
     public static func yesNo(_ value: Bool) -> String { value ? "yes" : "no" }

@@ -48,17 +48,7 @@ public struct CatalogOptions: ParsableArguments, Sendable {
     /// The address to use: `--addr`, else the first variable set, else
     /// localhost:50051.
     public func resolvedAddress(environment: [String: String] = ProcessInfo.processInfo.environment) throws(CLIError) -> String {
-        if let address {
-            if let problem = ServerAddress.validate(address) { throw .usage(problem) }
-            return address
-        }
-        for variable in Self.addressVariables {
-            if let value = environment[variable]?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
-                if let problem = ServerAddress.validate(value) { throw .usage("\(problem) (from $\(variable))") }
-                return value
-            }
-        }
-        return Self.defaultAddress
+        try AddressResolution.require(address, variables: Self.addressVariables, fallback: Self.defaultAddress, environment: environment)
     }
 }
 
@@ -94,23 +84,7 @@ public struct CatalogSession: Sendable {
             session.logEnd(status: .ok, trailers: response.trailingMetadata, started: started)
             return response.message
         } catch {
-            throw fail(error, started: started)
-        }
-    }
-
-    /// Logs a failed call (with `-v`) and turns its error into a ``CLIError``.
-    public func fail(_ error: any Error, started: ContinuousClock.Instant) -> CLIError {
-        switch error {
-        case let error as CLIError:
-            if case let .rpc(rpcError) = error { session.logEnd(status: rpcError.status, trailers: rpcError.metadata, started: started) }
-            return error
-        case let error as RPCError:
-            session.logEnd(status: error.status, trailers: error.metadata, started: started)
-            return .rpc(error)
-        case is CancellationError:
-            return .rpc(RPCError(.cancelled, "the call was cancelled"))
-        default:
-            return .local("\(error)")
+            throw session.failure(error, started: started)
         }
     }
 

@@ -4,16 +4,16 @@ import RPC
 
 /// Prints response messages as they arrive, in the chosen format.
 public actor ResponsePrinter {
-    private let format: OutputFormat
+    private let format: CallOutput
     private var buffered: [JSONValue] = []
 
-    public init(format: OutputFormat) {
+    public init(format: CallOutput) {
         self.format = format
     }
 
     public func print(_ json: JSONValue) {
         switch format {
-        case .json, .text: Console.out(JSONWriter.write(json, pretty: true))
+        case .json: Console.out(JSONWriter.write(json, pretty: true))
         case .jsonl: Console.out(JSONWriter.write(json, pretty: false))
         case .table: buffered.append(json)
         }
@@ -115,18 +115,10 @@ public struct DynamicCall: Sendable {
             case .bidirectionalStreaming: try await bidirectional(input, prepared: prepared, started: started)
             }
             await printer.finish()
-        } catch let error as CLIError {
-            await printer.finish()
-            if case let .rpc(rpcError) = error { session.logEnd(status: rpcError.status, trailers: rpcError.metadata, started: started) }
-            throw error
-        } catch let error as RPCError {
-            await printer.finish()
-            session.logEnd(status: error.status, trailers: error.metadata, started: started)
-            throw .rpc(error)
-        } catch is CancellationError {
-            throw .rpc(RPCError(.cancelled, "the call was cancelled"))
         } catch {
-            throw .local("\(error)")
+            // What arrived before the failure is still printed.
+            await printer.finish()
+            throw session.failure(error, started: started)
         }
     }
 
@@ -227,8 +219,7 @@ public struct DynamicCall: Sendable {
     /// A request document as an encoded message of the method's input type.
     func encode(_ document: JSONValue, index: Int, counted: Bool) async throws -> ByteBuffer {
         let label = counted ? "request \(index + 1)" : "request"
-        let names = document.anyTypeNames
-        if !names.isEmpty { await schema.ensureTypes(names) }
+        await schema.preload(document.anyTypeNames)
         let pool = await schema.pool
         guard let type = pool.message(method.inputType) else {
             throw CLIError.local("the descriptors lack \(method.inputType)")
@@ -236,8 +227,6 @@ public struct DynamicCall: Sendable {
         do {
             let message = try ProtoJSONDecoder(pool: pool, allowUnknownFields: allowUnknownFields).decode(document, as: type)
             return ByteBuffer(bytes: try WireCodec.encode(message, pool: pool))
-        } catch let error as JSONMappingError {
-            throw CLIError.local("\(label) (\(type.fullName)): \(error)")
         } catch {
             throw CLIError.local("\(label) (\(type.fullName)): \(error)")
         }
@@ -249,17 +238,24 @@ public struct DynamicCall: Sendable {
         guard let type = pool.message(method.outputType) else {
             throw CLIError.local("the descriptors lack \(method.outputType)")
         }
-        let bytes = Array(buffer.readableBytesView)
         do {
-            var message = try WireCodec.decode(bytes, as: type, pool: pool)
-            let missing = message.unresolvedAnyTypes(pool: pool)
-            if !missing.isEmpty {
-                await schema.ensureTypes(missing)
-                pool = await schema.pool
-                message = try WireCodec.decode(bytes, as: pool.message(method.outputType) ?? type, pool: pool)
+            let message = try WireCodec.decode(Array(buffer.readableBytesView), as: type, pool: pool)
+            // Any contents are decoded as they are printed: when one's type is
+            // missing, fetch it (if the server knows it) and print again.
+            while true {
+                let json: JSONValue
+                do throws(JSONMappingError) {
+                    json = try ProtoJSONEncoder(pool: pool, emitDefaults: emitDefaults, useProtoNames: useProtoNames).encode(message)
+                } catch {
+                    guard let missing = error.missingAnyType else { throw error }
+                    await schema.preload([missing])
+                    pool = await schema.pool
+                    guard pool.message(missing) != nil else { throw error }
+                    continue
+                }
+                await printer.print(json)
+                return
             }
-            let json = try ProtoJSONEncoder(pool: pool, emitDefaults: emitDefaults, useProtoNames: useProtoNames).encode(message)
-            await printer.print(json)
         } catch let error as WireFormatError {
             throw CLIError.rpc(RPCError(.internal, "response \(index + 1) is not a valid \(type.fullName): \(error)"))
         } catch {

@@ -78,7 +78,7 @@ public actor Schema {
     public func service(_ name: String) async throws(CLIError) -> ProtoService {
         let name = DescriptorPool.trimDot(name)
         if let service = pool.service(name) { return service }
-        try await load(symbol: name)
+        try await load(symbols: [name])
         if let service = pool.service(name) { return service }
         let names = (try? await serviceNames()) ?? pool.services.map(\.fullName)
         throw .local(Self.notFound("service", name, candidates: names, from: whereFrom))
@@ -116,43 +116,44 @@ public actor Schema {
     public func symbol(_ name: String) async throws(CLIError) -> DescriptorPool.Symbol {
         let name = DescriptorPool.trimDot(name).replacingOccurrences(of: "/", with: ".")
         if let symbol = pool.symbol(name) { return symbol }
-        // Ask for the symbol, then for its parent (methods, fields and enum
-        // values are not indexed by every server).
-        var candidate = name
-        while !candidate.isEmpty {
-            if try await load(symbol: candidate), let symbol = pool.symbol(name) { return symbol }
-            guard let dot = candidate.lastIndex(of: ".") else { break }
-            candidate = String(candidate[..<dot])
+        // Ask for the symbol and each enclosing scope at once (methods, fields
+        // and enum values are not indexed by every server).
+        var scopes: [String] = []
+        var scope = Substring(name)
+        while !scope.isEmpty {
+            scopes.append(String(scope))
+            scope = scope[..<(scope.lastIndex(of: ".") ?? scope.startIndex)]
         }
+        try await load(symbols: scopes)
+        if let symbol = pool.symbol(name) { return symbol }
         // Not there: load every service's files so the hint can name types too.
         let services = (try? await serviceNames()) ?? []
-        for service in services where pool.service(service) == nil {
-            _ = try? await load(symbol: service)
-        }
+        await preload(services)
         var candidates = pool.messageNames + pool.services.map(\.fullName) + services
         for service in pool.services { candidates += service.methods.map(\.fullName) }
         throw .local(Self.notFound("symbol", name, candidates: Array(Set(candidates)), from: whereFrom))
     }
 
-    /// Makes sure the named message types (Any contents) are in the pool, as
-    /// far as the server knows them.
-    public func ensureTypes(_ names: Set<String>) async {
-        let missing = names.filter { pool.message($0) == nil }
-        for name in missing.sorted() {
-            _ = try? await load(symbol: name)
-        }
+    /// Loads the named symbols the pool lacks (services to list, Any
+    /// contents), as far as the server knows them, in one go. Failures are
+    /// left for the lookups that follow (``service(_:)`` asks again, alone).
+    public func preload(_ names: some Sequence<String>) async {
+        let missing = Set(names.map(DescriptorPool.trimDot)).filter { pool.symbol($0) == nil }
+        _ = try? await load(symbols: missing.sorted())
     }
 
     // MARK: Loading
 
-    /// Loads the file declaring `symbol` and everything it imports; false
-    /// when the source does not know the symbol.
-    @discardableResult
-    private func load(symbol: String) async throws(CLIError) -> Bool {
-        guard case let .reflection(client, _) = origin else { return false }
-        guard case let .files(files)? = try await client.ask([.fileContainingSymbol(symbol)]).first else { return false }
-        try await add(files, client: client)
-        return true
+    /// Loads the files declaring `symbols` and everything they import: one
+    /// reflection stream, one pool rebuild. Symbols the source does not know
+    /// are skipped.
+    private func load(symbols: [String]) async throws(CLIError) {
+        guard case let .reflection(client, _) = origin, !symbols.isEmpty else { return }
+        var files: [[UInt8]] = []
+        for case let .files(answer) in try await client.ask(symbols.map { .fileContainingSymbol($0) }) {
+            files += answer
+        }
+        if !files.isEmpty { try await add(files, client: client) }
     }
 
     private func add(_ serialized: [[UInt8]], client: ReflectionClient) async throws(CLIError) {

@@ -170,6 +170,22 @@ public final class Session: Sendable {
         Console.err("< time: \(Self.format(elapsed))\(count)")
     }
 
+    /// Logs a failed call (with `-v`) and turns its error into a
+    /// ``CLIError``: statuses keep their code, anything else is local.
+    public func failure(_ error: any Error, started: ContinuousClock.Instant) -> CLIError {
+        switch error {
+        case let error as CLIError:
+            if case let .rpc(rpcError) = error { logEnd(status: rpcError.status, trailers: rpcError.metadata, started: started) }
+            return error
+        case let error as RPCError:
+            return failure(CLIError.rpc(error), started: started)
+        case is CancellationError:
+            return .rpc(RPCError(.cancelled, "the call was cancelled"))
+        default:
+            return .local("\(error)")
+        }
+    }
+
     static func lines(_ metadata: Metadata, redacting: Bool) -> [String] {
         metadata.map { entry in
             switch entry.value {

@@ -100,7 +100,7 @@ public struct CallCommand: AsyncParsableCommand {
             input = .documents([])
         }
         let call = DynamicCall(session: session, schema: schema, method: method, allowUnknownFields: allowUnknownFields,
-                               emitDefaults: emitDefaults, useProtoNames: protoNames, printer: ResponsePrinter(format: output.format))
+                               emitDefaults: emitDefaults, useProtoNames: protoNames, printer: ResponsePrinter(format: output))
         try await call.run(input)
     }
 

@@ -190,16 +190,10 @@ public struct CatalogWatchCommand: AsyncParsableCommand {
         var count = 0
         do {
             let events = catalog.client.watchMenu(request, options: catalog.session.callOptions())
-            let headers = try await events.initialMetadata()
-            catalog.session.logHeaders(headers)
-            // A refusal comes as headers and status at once (trailers-only):
-            // then the error is printed, not "Watching".
-            var refused = false
-            if headers.isEmpty { refused = await Self.ended(events, within: .milliseconds(100)) }
-            if !refused {
-                let scope = category.map { "category \($0)" } ?? "all categories"
-                Console.err("Watching menu changes on \(catalog.session.address) (\(scope)); press Ctrl-C to stop.")
-            }
+            // A refusal (trailers-only) throws here: the error is printed, not "Watching".
+            catalog.session.logHeaders(try await events.initialMetadata())
+            let scope = category.map { "category \($0)" } ?? "all categories"
+            Console.err("Watching menu changes on \(catalog.session.address) (\(scope)); press Ctrl-C to stop.")
             for try await event in events {
                 count += 1
                 switch catalog.output {
@@ -209,25 +203,8 @@ public struct CatalogWatchCommand: AsyncParsableCommand {
             }
             catalog.session.logEnd(status: .ok, trailers: try await events.trailingMetadata(), started: started, messages: count)
         } catch {
-            throw catalog.fail(error, started: started)
+            throw catalog.session.failure(error, started: started)
         }
-    }
-
-    /// Whether the call ends (its status arrives) within `grace`.
-    static func ended(_ events: RPCResponseStream<MenuEvent>, within grace: Duration) async -> Bool {
-        let (signals, continuation) = AsyncStream.makeStream(of: Bool.self)
-        // Unstructured: waiting for the status cannot be cancelled, and the
-        // watch goes on when it does not come.
-        Task {
-            _ = try? await events.trailingMetadata()
-            continuation.yield(true)
-        }
-        Task {
-            try? await Task.sleep(for: grace)
-            continuation.yield(false)
-        }
-        for await ended in signals { return ended }
-        return false
     }
 }
 

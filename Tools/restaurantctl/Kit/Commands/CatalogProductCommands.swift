@@ -3,13 +3,6 @@ import Foundation
 import RestaurantAPI
 import RPC
 
-/// `--price 12.50` and friends: exact decimal amounts, as cents.
-enum MoneyArgument {
-    static func cents(_ text: String) throws -> Int64 {
-        try Money.parseCents(text)
-    }
-}
-
 // MARK: - products
 
 /// `--sort` of `catalog products`.
@@ -81,11 +74,11 @@ public struct CatalogProductsCommand: AsyncParsableCommand {
     var featured = false
 
     @Option(name: .customLong("min-price"), parsing: .unconditional,
-            help: ArgumentHelp("Lowest price, inclusive (e.g. 5 or 4.99).", valueName: "amount"), transform: MoneyArgument.cents)
+            help: ArgumentHelp("Lowest price, inclusive (e.g. 5 or 4.99).", valueName: "amount"), transform: Money.parseCents)
     var minPrice: Int64?
 
     @Option(name: .customLong("max-price"), parsing: .unconditional,
-            help: ArgumentHelp("Highest price, inclusive (e.g. 20 or 19.99).", valueName: "amount"), transform: MoneyArgument.cents)
+            help: ArgumentHelp("Highest price, inclusive (e.g. 20 or 19.99).", valueName: "amount"), transform: Money.parseCents)
     var maxPrice: Int64?
 
     @Option(help: ArgumentHelp("Order (price: cheapest first). Default: menu order, or relevance with --query.",
@@ -237,7 +230,7 @@ public struct CatalogProductCreateCommand: AsyncParsableCommand {
     var name: String
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Price, e.g. 12.50 (at most two decimals).", valueName: "amount"),
-            transform: MoneyArgument.cents)
+            transform: Money.parseCents)
     var price: Int64
 
     @Option(name: .customLong("prep-minutes"), parsing: .unconditional,
@@ -308,7 +301,7 @@ public struct CatalogProductUpdateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("New display name.", valueName: "name"))
     var name: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("New price, e.g. 12.50.", valueName: "amount"), transform: MoneyArgument.cents)
+    @Option(parsing: .unconditional, help: ArgumentHelp("New price, e.g. 12.50.", valueName: "amount"), transform: Money.parseCents)
     var price: Int64?
 
     @Option(help: ArgumentHelp("New description ('' clears it).", valueName: "text"))
@@ -549,7 +542,7 @@ public struct CatalogProductImportCommand: AsyncParsableCommand {
             }
             catalog.session.logEnd(status: .ok, trailers: Metadata(), started: started, messages: 1)
         } catch {
-            throw catalog.fail(error, started: started)
+            throw catalog.session.failure(error, started: started)
         }
 
         switch catalog.output {

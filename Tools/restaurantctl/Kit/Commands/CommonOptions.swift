@@ -28,26 +28,30 @@ public enum AddressResolution {
         }
     }
 
-    /// The address to use: the argument, else the first variable set.
+    /// The address to use: the argument, else the first variable set to
+    /// something, named as where the address came from.
     public static func resolve(_ address: String?, variables: [String] = defaultVariables,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        if let address { return address }
+                               environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> (address: String, variable: String?)? {
+        if let address { return (address, nil) }
         for variable in variables {
-            if let value = environment[variable]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { return value }
+            if let value = environment[variable]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { return (value, variable) }
         }
         return nil
     }
 
-    /// The address, or a usage error naming the variables to set.
-    public static func require(_ address: String?, variables: [String] = defaultVariables) throws(CLIError) -> String {
-        guard let resolved = resolve(address, variables: variables) else {
+    /// The resolved address (else `fallback`), checked; a usage error names
+    /// the variable a bad address came from, or the variables to set when
+    /// there is none.
+    public static func require(_ address: String?, variables: [String] = defaultVariables, fallback: String? = nil,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws(CLIError) -> String {
+        guard let resolved = resolve(address, variables: variables, environment: environment) ?? fallback.map({ ($0, nil) }) else {
             throw .usage("no server address: pass ADDR (host:port, e.g. localhost:50051) or set \(variables.joined(separator: " or "))")
         }
-        if let problem = ServerAddress.validate(resolved) {
-            let origin = address == nil ? " (from $\(variables.first { ProcessInfo.processInfo.environment[$0] != nil } ?? variables[0]))" : ""
-            throw .usage(problem + origin)
+        if let problem = ServerAddress.validate(resolved.address) {
+            throw .usage(problem + (resolved.variable.map { " (from $\($0))" } ?? ""))
         }
-        return resolved
+        return resolved.address
     }
 }
 
@@ -56,38 +60,45 @@ enum ReflectionCompletion {
     /// Every `pkg.Service/Method` of the server named on the command line
     /// (or in $RESTAURANT_ADDR).
     static func methods(_ words: [String], _ index: Int, _ prefix: String) async -> [String] {
-        guard let session = session(words) else { return [] }
-        let schema = Schema(reflection: session)
-        guard let names = try? await schema.serviceNames() else { return [] }
-        var result: [String] = []
-        for name in names where !name.hasPrefix("grpc.reflection.") {
-            guard let service = try? await schema.service(name) else { continue }
-            result += service.methods.map { "\(service.fullName)/\($0.name)" }
-        }
-        return result.filter { $0.hasPrefix(prefix) }
+        guard let schema = schema(words) else { return [] }
+        return await methods(of: (try? await schema.serviceNames()) ?? [], in: schema).filter { $0.hasPrefix(prefix) }
     }
 
     /// The server's service names.
     static func services(_ words: [String], _ index: Int, _ prefix: String) async -> [String] {
-        guard let session = session(words) else { return [] }
-        let names = (try? await Schema(reflection: session).serviceNames()) ?? []
-        return names.filter { $0.hasPrefix(prefix) }
+        guard let schema = schema(words) else { return [] }
+        return ((try? await schema.serviceNames()) ?? []).filter { $0.hasPrefix(prefix) }
     }
 
-    /// Methods and services, plus message and enum types of those services.
+    /// The server's services, then their methods (`pkg.Service/Method`).
     static func symbols(_ words: [String], _ index: Int, _ prefix: String) async -> [String] {
-        await services(words, index, prefix) + methods(words, index, prefix)
+        guard let schema = schema(words) else { return [] }
+        let names = (try? await schema.serviceNames()) ?? []
+        return (names + (await methods(of: names, in: schema))).filter { $0.hasPrefix(prefix) }
     }
 
-    private static func session(_ words: [String]) -> Session? {
+    private static func methods(of services: [String], in schema: Schema) async -> [String] {
+        let names = services.filter { !$0.hasPrefix("grpc.reflection.") }
+        await schema.preload(names)
+        var result: [String] = []
+        for name in names {
+            guard let service = try? await schema.service(name) else { continue }
+            result += service.methods.map { "\(service.fullName)/\($0.name)" }
+        }
+        return result
+    }
+
+    /// Reflection on the server named on the command line, with short
+    /// timeouts: a shell waits for the answer.
+    private static func schema(_ words: [String]) -> Schema? {
         let explicit = words.dropFirst().first { ServerAddress.looksLikeAddress($0) && ServerAddress.validate($0) == nil }
-        guard let address = AddressResolution.resolve(explicit), ServerAddress.validate(address) == nil else { return nil }
+        guard let address = try? AddressResolution.require(explicit) else { return nil }
         var settings = Session.Settings()
         settings.connectTimeout = .seconds(1)
         settings.timeout = .seconds(2)
         if let token = ProcessInfo.processInfo.environment["RESTAURANT_TOKEN"], !token.isEmpty {
             settings.metadata.add("authorization", "Bearer \(token)")
         }
-        return try? Session(address: address, settings: settings)
+        return (try? Session(address: address, settings: settings)).map { Schema(reflection: $0) }
     }
 }

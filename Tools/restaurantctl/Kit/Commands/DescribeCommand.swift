@@ -57,7 +57,9 @@ public struct DescribeCommand: AsyncParsableCommand {
         if let symbolName {
             symbols.append(try await schema.symbol(symbolName))
         } else {
-            for name in try await schema.serviceNames() {
+            let names = try await schema.serviceNames()
+            await schema.preload(names)
+            for name in names {
                 symbols.append(.service(try await schema.service(name)))
             }
         }
@@ -78,7 +80,9 @@ public struct DescribeCommand: AsyncParsableCommand {
 
         switch output {
         case .json:
-            let documents = try symbols.map(Self.descriptorJSON)
+            // descriptor.proto's own descriptors, built once for every symbol.
+            let descriptorTypes = try DescriptorPool(serializedFiles: WellKnownTypesDescriptorSet.files.map(\.serialized))
+            let documents = try symbols.map { try Self.descriptorJSON($0, pool: descriptorTypes) }
             Console.out(JSONWriter.write(documents.count == 1 ? documents[0] : .array(documents)))
         case .text:
             let printer = ProtoSourcePrinter(pool: pool)
@@ -87,8 +91,9 @@ public struct DescribeCommand: AsyncParsableCommand {
     }
 
     /// The descriptor message behind a symbol, in JSON, converted by the same
-    /// dynamic codec `call` uses (with descriptor.proto's own descriptors).
-    static func descriptorJSON(_ symbol: DescriptorPool.Symbol) throws -> JSONValue {
+    /// dynamic codec `call` uses (with descriptor.proto's own descriptors,
+    /// `pool`).
+    static func descriptorJSON(_ symbol: DescriptorPool.Symbol, pool: DescriptorPool) throws -> JSONValue {
         let (typeName, bytes): (String, [UInt8]) = try {
             switch symbol {
             case let .service(service): return ("google.protobuf.ServiceDescriptorProto", try service.proto.serializedBytes())
@@ -101,7 +106,6 @@ public struct DescribeCommand: AsyncParsableCommand {
                 return ("google.protobuf.EnumValueDescriptorProto", try proto.serializedBytes())
             }
         }()
-        let pool = try DescriptorPool(serializedFiles: WellKnownTypesDescriptorSet.files.map(\.serialized))
         let message = try WireCodec.decode(bytes, typeName: typeName, pool: pool)
         return try ProtoJSONEncoder(pool: pool).encode(message)
     }

@@ -72,9 +72,8 @@ public struct HealthCommand: AsyncParsableCommand {
                 print(response.message.status)
                 if response.message.status != .serving { throw CLIError.silent(CLIError.localFailure) }
             }
-        } catch let error as RPCError {
-            session.logEnd(status: error.status, trailers: error.metadata, started: started)
-            throw CLIError.rpc(error)
+        } catch {
+            throw session.failure(error, started: started)
         }
     }
 

@@ -61,6 +61,7 @@ public struct ListCommand: AsyncParsableCommand {
         case .json:
             Console.out(JSONWriter.write(.array(names.map(JSONValue.string))))
         case .table:
+            await schema.preload(names)
             var rows: [[String]] = []
             for name in names {
                 // A service the server lists but cannot describe still gets a row.

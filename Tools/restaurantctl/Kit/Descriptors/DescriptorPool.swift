@@ -27,17 +27,20 @@ public final class DescriptorPool: Sendable {
     static let decodingLimits = DecodingLimits(maxMessageSize: 256 * 1024 * 1024, maxDepth: 100)
 
     /// A pool of the given files. Files with the same name are kept once.
-    public init(files protos: [Google_Protobuf_FileDescriptorProto]) throws(DescriptorError) {
-        var unique: [String: Google_Protobuf_FileDescriptorProto] = [:]
+    public convenience init(files protos: [Google_Protobuf_FileDescriptorProto]) throws(DescriptorError) {
+        try self.init(parsed: protos.map(ProtoFile.init))
+    }
+
+    /// A pool of files already wrapped (the first of each name is kept).
+    private init(parsed: [ProtoFile]) throws(DescriptorError) {
+        var unique: [String: ProtoFile] = [:]
         var names: [String] = []
-        for proto in protos {
-            let name = proto.name ?? ""
-            guard unique[name] == nil else { continue }
-            unique[name] = proto
-            names.append(name)
+        for file in parsed {
+            guard unique[file.name] == nil else { continue }
+            unique[file.name] = file
+            names.append(file.name)
         }
-        let ordered = Self.dependencyOrder(names, unique)
-        let files = ordered.map { ProtoFile(proto: unique[$0]!) }
+        let files = Self.dependencyOrder(names, unique).map { unique[$0]! }
         self.files = files
         self.filesByName = Dictionary(files.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
@@ -106,14 +109,10 @@ public final class DescriptorPool: Sendable {
         try self.init(files: set.file)
     }
 
-    /// The same files plus `others` (files already present are kept).
+    /// The same files plus `others` (files already present are kept, and
+    /// not wrapped again: their comment index is built once).
     public func adding(_ others: [Google_Protobuf_FileDescriptorProto]) throws(DescriptorError) -> DescriptorPool {
-        try DescriptorPool(files: files.map(\.proto) + others)
-    }
-
-    /// Encodes the pool's files as a `FileDescriptorSet`.
-    public func descriptorSet() throws -> [UInt8] {
-        try Google_Protobuf_FileDescriptorSet.with { $0.file = files.map(\.proto) }.serializedBytes()
+        try DescriptorPool(parsed: files + others.filter { filesByName[$0.name ?? ""] == nil }.map(ProtoFile.init))
     }
 
     // MARK: Lookups
@@ -215,13 +214,13 @@ public final class DescriptorPool: Sendable {
 
     /// Files in an order where each comes after its dependencies (missing
     /// dependencies are ignored; cycles keep the given order).
-    private static func dependencyOrder(_ names: [String], _ files: [String: Google_Protobuf_FileDescriptorProto]) -> [String] {
+    private static func dependencyOrder(_ names: [String], _ files: [String: ProtoFile]) -> [String] {
         var ordered: [String] = []
         var state: [String: Bool] = [:]  // false: visiting, true: done
         func visit(_ name: String) {
             guard let file = files[name], state[name] == nil else { return }
             state[name] = false
-            for dependency in file.dependency { visit(dependency) }
+            for dependency in file.dependencies { visit(dependency) }
             state[name] = true
             ordered.append(name)
         }

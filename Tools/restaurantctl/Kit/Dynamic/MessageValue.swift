@@ -53,11 +53,6 @@ public indirect enum ProtoValue: Sendable, Hashable {
         }
     }
 
-    public var messageValue: MessageValue? {
-        if case let .message(message) = self { return message }
-        return nil
-    }
-
     /// Floats compare by value, except that NaN equals NaN (so a message
     /// equals itself after a round trip).
     public static func == (lhs: ProtoValue, rhs: ProtoValue) -> Bool {

@@ -6,9 +6,6 @@ public struct JSONParser {
         public var message: String
         public var line: Int
         public var column: Int
-        /// Whether the input ended in the middle of a value (more input could
-        /// complete it).
-        public var atEndOfInput: Bool
 
         public var description: String { "invalid JSON at line \(line), column \(column): \(message)" }
     }
@@ -34,7 +31,7 @@ public struct JSONParser {
     public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes)
         parser.skipWhitespace()
-        guard parser.index < bytes.count else { throw parser.error("empty input: expected a JSON value", atEnd: true) }
+        guard parser.index < bytes.count else { throw parser.error("empty input: expected a JSON value") }
         let value = try parser.parseValue()
         parser.skipWhitespace()
         guard parser.index == bytes.count else {
@@ -59,7 +56,7 @@ public struct JSONParser {
     // MARK: Values
 
     private mutating func parseValue() throws(SyntaxError) -> JSONValue {
-        guard index < bytes.count else { throw error("unexpected end of input: expected a value", atEnd: true) }
+        guard index < bytes.count else { throw error("unexpected end of input: expected a value") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
@@ -90,20 +87,20 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input: expected a member name or '}'", atEnd: true) }
+            guard index < bytes.count else { throw error("unexpected end of input: expected a member name or '}'") }
             guard bytes[index] == UInt8(ascii: "\"") else {
                 throw error("unexpected \(describeCurrent()): expected a member name in double quotes")
             }
             let key = try parseString()
             skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input: expected ':'", atEnd: true) }
+            guard index < bytes.count else { throw error("unexpected end of input: expected ':'") }
             guard bytes[index] == UInt8(ascii: ":") else { throw error("unexpected \(describeCurrent()): expected ':' after member name") }
             index += 1
             skipWhitespace()
             let value = try parseValue()
             members.append((key, value))
             skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input: expected ',' or '}'", atEnd: true) }
+            guard index < bytes.count else { throw error("unexpected end of input: expected ',' or '}'") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"): index += 1; return .object(members)
@@ -126,7 +123,7 @@ public struct JSONParser {
             skipWhitespace()
             values.append(try parseValue())
             skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input: expected ',' or ']'", atEnd: true) }
+            guard index < bytes.count else { throw error("unexpected end of input: expected ',' or ']'") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "]"): index += 1; return .array(values)
@@ -139,7 +136,7 @@ public struct JSONParser {
         let start = index
         let count = literal.utf8CodeUnitCount
         for offset in 0..<count {
-            guard index < bytes.count else { throw error("unexpected end of input in '\(literal)'", atEnd: true) }
+            guard index < bytes.count else { throw error("unexpected end of input in '\(literal)'") }
             guard bytes[index] == literal.utf8Start[offset] else {
                 index = start
                 throw error("unexpected \(describeCurrent()): expected a value")
@@ -151,7 +148,7 @@ public struct JSONParser {
     private mutating func parseNumber() throws(SyntaxError) -> String {
         let start = index
         if peek(UInt8(ascii: "-")) { index += 1 }
-        guard index < bytes.count else { throw error("unexpected end of input in a number", atEnd: true) }
+        guard index < bytes.count else { throw error("unexpected end of input in a number") }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
             if index < bytes.count, isDigit(bytes[index]) { throw error("leading zeros are not allowed in numbers") }
@@ -162,14 +159,14 @@ public struct JSONParser {
         }
         if peek(UInt8(ascii: ".")) {
             index += 1
-            guard index < bytes.count else { throw error("unexpected end of input in a number", atEnd: true) }
+            guard index < bytes.count else { throw error("unexpected end of input in a number") }
             guard isDigit(bytes[index]) else { throw error("unexpected \(describeCurrent()): expected a digit after '.'") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
             index += 1
             if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { index += 1 }
-            guard index < bytes.count else { throw error("unexpected end of input in a number", atEnd: true) }
+            guard index < bytes.count else { throw error("unexpected end of input in a number") }
             guard isDigit(bytes[index]) else { throw error("unexpected \(describeCurrent()): expected a digit in the exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
@@ -184,7 +181,7 @@ public struct JSONParser {
         while true {
             guard index < bytes.count else {
                 index = start
-                throw error("unterminated string", atEnd: true)
+                throw error("unterminated string")
             }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -210,7 +207,7 @@ public struct JSONParser {
 
     private mutating func parseEscape(into buffer: inout [UInt8]) throws(SyntaxError) {
         index += 1  // backslash
-        guard index < bytes.count else { throw error("unexpected end of input in an escape", atEnd: true) }
+        guard index < bytes.count else { throw error("unexpected end of input in an escape") }
         let byte = bytes[index]
         index += 1
         switch byte {
@@ -245,7 +242,7 @@ public struct JSONParser {
     private mutating func parseHex4() throws(SyntaxError) -> UInt16 {
         var value: UInt16 = 0
         for _ in 0..<4 {
-            guard index < bytes.count else { throw error("unexpected end of input in a \\u escape", atEnd: true) }
+            guard index < bytes.count else { throw error("unexpected end of input in a \\u escape") }
             let byte = bytes[index]
             let digit: UInt8
             switch byte {
@@ -302,9 +299,9 @@ public struct JSONParser {
         return "byte 0x\(String(byte, radix: 16))"
     }
 
-    private func error(_ message: String, atEnd: Bool = false) -> SyntaxError {
+    private func error(_ message: String) -> SyntaxError {
         let (line, column) = Self.position(of: min(index, bytes.count), in: bytes)
-        return SyntaxError(message: message, line: line, column: column, atEndOfInput: atEnd)
+        return SyntaxError(message: message, line: line, column: column)
     }
 
     /// The 1-based line and column (in characters) of a byte offset.

@@ -70,11 +70,6 @@ public indirect enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    public var stringValue: String? {
-        if case let .string(text) = self { return text }
-        return nil
-    }
-
     /// The same document with object members sorted by key at every level and
     /// numbers in a canonical spelling, for comparisons where member order
     /// and number spelling (`1.0` / `1`) are free.

@@ -9,6 +9,10 @@ public struct JSONMappingError: Error, Sendable, Hashable, CustomStringConvertib
         self.message = message
     }
 
+    /// The content type of a `google.protobuf.Any` the descriptors lack, when
+    /// that is the problem: a caller that can fetch descriptors may retry.
+    public var missingAnyType: String?
+
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
@@ -466,10 +470,9 @@ public struct ProtoJSONDecoder: Sendable {
         guard let typeURL = json["@type"] else {
             throw JSONMappingError(path: path.description, "google.protobuf.Any needs an \"@type\" member")
         }
-        guard case let .string(url) = typeURL, let slash = url.lastIndex(of: "/") else {
+        guard case let .string(url) = typeURL, let typeName = WellKnownJSON.typeName(fromTypeURL: url) else {
             throw mismatch(path.field("@type"), "a type URL like \"type.googleapis.com/pkg.Message\"", typeURL)
         }
-        let typeName = String(url[url.index(after: slash)...])
         guard let contentType = pool.message(typeName) else {
             throw JSONMappingError(path: path.field("@type").description,
                                    "cannot resolve Any type \"\(url)\": \(typeName) is not among the descriptors (add it with --protoset)")

@@ -209,10 +209,15 @@ public struct ProtoJSONEncoder: Sendable {
             if message.has(2) { throw JSONMappingError(path: path.description, "google.protobuf.Any has a value but no type_url") }
             return .object([])
         }
-        let typeName = url.split(separator: "/").last.map(String.init) ?? url
-        guard let contentType = pool.message(typeName) else {
+        guard let typeName = WellKnownJSON.typeName(fromTypeURL: url) else {
             throw JSONMappingError(path: path.description,
-                                   "cannot print google.protobuf.Any holding \"\(url)\": \(typeName) is not among the descriptors (add it with --protoset)")
+                                   "cannot print google.protobuf.Any holding \"\(url)\": not a type URL like \"type.googleapis.com/pkg.Message\"")
+        }
+        guard let contentType = pool.message(typeName) else {
+            var error = JSONMappingError(path: path.description,
+                                         "cannot print google.protobuf.Any holding \"\(url)\": \(typeName) is not among the descriptors (add it with --protoset)")
+            error.missingAnyType = typeName
+            throw error
         }
         var bytes: [UInt8] = []
         if case let .bytes(value)? = message.value(2) { bytes = value }
@@ -230,44 +235,6 @@ public struct ProtoJSONEncoder: Sendable {
     }
 }
 
-extension MessageValue {
-    /// Type names of `google.protobuf.Any` contents (in this message or
-    /// nested ones) that `pool` cannot resolve, so a caller can fetch their
-    /// descriptors before printing.
-    public func unresolvedAnyTypes(pool: DescriptorPool) -> Set<String> {
-        var missing: Set<String> = []
-        collectAnyTypes(pool: pool, into: &missing, depth: 0)
-        return missing
-    }
-
-    private func collectAnyTypes(pool: DescriptorPool, into missing: inout Set<String>, depth: Int) {
-        guard depth < 100 else { return }
-        if typeName == "google.protobuf.Any" {
-            guard case let .string(url)? = value(1), let name = url.split(separator: "/").last.map(String.init) else { return }
-            guard let contentType = pool.message(name) else {
-                missing.insert(name)
-                return
-            }
-            if case let .bytes(bytes)? = value(2), let content = try? WireCodec.decode(bytes, as: contentType, pool: pool) {
-                content.collectAnyTypes(pool: pool, into: &missing, depth: depth + 1)
-            }
-            return
-        }
-        for value in fields.values {
-            switch value {
-            case let .single(.message(nested)): nested.collectAnyTypes(pool: pool, into: &missing, depth: depth + 1)
-            case let .repeated(values):
-                for case let .message(nested) in values { nested.collectAnyTypes(pool: pool, into: &missing, depth: depth + 1) }
-            case let .map(map):
-                for case let .message(nested) in map.keys.compactMap({ map[$0] }) {
-                    nested.collectAnyTypes(pool: pool, into: &missing, depth: depth + 1)
-                }
-            default: break
-            }
-        }
-    }
-}
-
 extension JSONValue {
     /// Every `"@type"` string in the document: the Any contents a request
     /// names, whose descriptors may need fetching first.
@@ -277,8 +244,8 @@ extension JSONValue {
             switch value {
             case let .object(members):
                 for (key, member) in members {
-                    if key == "@type", case let .string(url) = member, let name = url.split(separator: "/").last {
-                        names.insert(String(name))
+                    if key == "@type", case let .string(url) = member, let name = WellKnownJSON.typeName(fromTypeURL: url) {
+                        names.insert(name)
                     }
                     walk(member)
                 }

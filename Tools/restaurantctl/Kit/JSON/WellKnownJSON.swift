@@ -9,6 +9,16 @@ enum WellKnownJSON {
     static let maxTimestampSeconds: Int64 = 253_402_300_799
     static let maxDurationSeconds: Int64 = 315_576_000_000
 
+    // MARK: Any
+
+    /// The message type a `google.protobuf.Any` type URL names: what follows
+    /// its last '/' (`type.googleapis.com/pkg.Message`); nil when there is no
+    /// '/' or no name after it.
+    static func typeName(fromTypeURL url: String) -> String? {
+        guard let slash = url.lastIndex(of: "/"), url.index(after: slash) < url.endIndex else { return nil }
+        return String(url[url.index(after: slash)...])
+    }
+
     // MARK: Timestamp
 
     static func formatTimestamp(seconds: Int64, nanos: Int32) -> String? {

@@ -66,23 +66,14 @@ public struct ByteSizeArgument: ExpressibleByArgument, Sendable, Hashable, Custo
     public var description: String { text }
 }
 
-/// How results are printed. Each command offers the formats that fit it
-/// (its own `-o` type below), so `--help` lists only those.
-public enum OutputFormat: String, Sendable, CaseIterable {
-    /// Human-readable text (lists, proto source, statuses).
-    case text
-    /// Indented JSON; streams print one document per message.
-    case json
-    /// One compact JSON document per line (for jq, scripts).
-    case jsonl
-    /// Aligned columns.
-    case table
-}
+// Each command offers the output formats that fit it (its own `-o` type
+// below), so `--help` lists only those.
 
-/// `call -o`: json, jsonl or table.
+/// `call -o`: json (indented; streams print one document per message),
+/// jsonl (one compact document per line, for jq and scripts) or table
+/// (aligned columns).
 public enum CallOutput: String, ExpressibleByArgument, Sendable, CaseIterable {
     case json, jsonl, table
-    var format: OutputFormat { OutputFormat(rawValue: rawValue)! }
 }
 
 /// `list -o`: text, json or table.
