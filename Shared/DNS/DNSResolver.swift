@@ -19,12 +19,11 @@ public enum DNSResolver {
 
     /// Every TCP address of `host:port`, IPv4 and IPv6, in the resolver's
     /// order, without duplicates. Literal addresses resolve to themselves.
-    public static func resolve(host: String, port: Int,
-                               threadPool: NIOThreadPool = .singleton) async throws -> [SocketAddress] {
+    public static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
         if let literal = try? SocketAddress(ipAddress: host, port: port) {
             return [literal]
         }
-        return try await threadPool.runIfActive { try lookup(host: host, port: port) }
+        return try await NIOThreadPool.singleton.runIfActive { try lookup(host: host, port: port) }
     }
 
     private static func lookup(host: String, port: Int) throws -> [SocketAddress] {

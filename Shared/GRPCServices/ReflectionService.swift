@@ -26,77 +26,52 @@ public struct ReflectionService: Sendable {
     public var rpcServices: [RPCService] {
         [V1(service: self).rpcService, V1Alpha(service: self).rpcService]
     }
-
-    /// A reflection answer, independent of the protocol version.
-    enum Answer {
-        case files([[UInt8]])
-        case extensionNumbers(type: String, numbers: [Int32])
-        case services([String])
-        case error(RPCStatus.Code, String)
-    }
-
-    enum Question {
-        case fileByFilename(String)
-        case fileContainingSymbol(String)
-        case fileContainingExtension(type: String, number: Int32)
-        case allExtensionNumbersOfType(String)
-        case listServices
-    }
-
-    func answer(_ question: Question?) -> Answer {
-        switch question {
-        case let .fileByFilename(name)?:
-            return index.fileWithDependencies(name).map(Answer.files) ?? .error(.notFound, "file '\(name)' not found")
-        case let .fileContainingSymbol(symbol)?:
-            guard let file = index.file(containing: symbol), let files = index.fileWithDependencies(file) else {
-                return .error(.notFound, "symbol '\(symbol)' not found")
-            }
-            return .files(files)
-        case let .fileContainingExtension(type, number)?:
-            guard let file = index.file(extending: type, number: number), let files = index.fileWithDependencies(file) else {
-                return .error(.notFound, "extension \(number) of '\(type)' not found")
-            }
-            return .files(files)
-        case let .allExtensionNumbersOfType(type)?:
-            guard let numbers = index.extensionNumbers(of: type) else { return .error(.notFound, "type '\(type)' not found") }
-            return .extensionNumbers(type: type, numbers: numbers)
-        case .listServices?:
-            return .services(serviceNames)
-        case nil:
-            return .error(.invalidArgument, "the request names no reflection query")
-        }
-    }
 }
 
 extension ReflectionService {
     /// The response to one v1 request.
     func respond(to request: Grpc_Reflection_V1_ServerReflectionRequest) -> Grpc_Reflection_V1_ServerReflectionResponse {
-        let question: Question? = switch request.messageRequest {
-        case let .fileByFilename(name)?: .fileByFilename(name)
-        case let .fileContainingSymbol(symbol)?: .fileContainingSymbol(symbol)
-        case let .fileContainingExtension(value)?: .fileContainingExtension(type: value.containingType, number: value.extensionNumber)
-        case let .allExtensionNumbersOfType(type)?: .allExtensionNumbersOfType(type)
-        case .listServices?: .listServices
-        case nil: nil
-        }
-        return .with { response in
+        .with { response in
             response.validHost = request.host
             response.originalRequest = request
-            response.messageResponse = switch answer(question) {
-            case let .files(files): .fileDescriptorResponse(.with { $0.fileDescriptorProto = files.map { Data($0) } })
-            case let .extensionNumbers(type, numbers): .allExtensionNumbersResponse(.with {
+            response.messageResponse = answer(request.messageRequest)
+        }
+    }
+
+    private func answer(_ request: Grpc_Reflection_V1_ServerReflectionRequest.MessageRequest?)
+        -> Grpc_Reflection_V1_ServerReflectionResponse.MessageResponse {
+        switch request {
+        case let .fileByFilename(name)?:
+            return files(index.fileWithDependencies(name), orNotFound: "file '\(name)' not found")
+        case let .fileContainingSymbol(symbol)?:
+            return files(index.file(containing: symbol).flatMap(index.fileWithDependencies),
+                         orNotFound: "symbol '\(symbol)' not found")
+        case let .fileContainingExtension(request)?:
+            return files(index.file(extending: request.containingType, number: request.extensionNumber).flatMap(index.fileWithDependencies),
+                         orNotFound: "extension \(request.extensionNumber) of '\(request.containingType)' not found")
+        case let .allExtensionNumbersOfType(type)?:
+            guard let numbers = index.extensionNumbers(of: type) else { return Self.error(.notFound, "type '\(type)' not found") }
+            return .allExtensionNumbersResponse(.with {
                 $0.baseTypeName = type
                 $0.extensionNumber = numbers
             })
-            case let .services(names): .listServicesResponse(.with {
-                $0.service = names.map { name in .with { $0.name = name } }
-            })
-            case let .error(code, message): .errorResponse(.with {
-                $0.errorCode = Int32(code.rawValue)
-                $0.errorMessage = message
-            })
-            }
+        case .listServices?:
+            return .listServicesResponse(.with { $0.service = serviceNames.map { name in .with { $0.name = name } } })
+        case nil:
+            return Self.error(.invalidArgument, "the request names no reflection query")
         }
+    }
+
+    private func files(_ files: [[UInt8]]?, orNotFound message: String) -> Grpc_Reflection_V1_ServerReflectionResponse.MessageResponse {
+        guard let files else { return Self.error(.notFound, message) }
+        return .fileDescriptorResponse(.with { $0.fileDescriptorProto = files.map { Data($0) } })
+    }
+
+    private static func error(_ code: RPCStatus.Code, _ message: String) -> Grpc_Reflection_V1_ServerReflectionResponse.MessageResponse {
+        .errorResponse(.with {
+            $0.errorCode = Int32(code.rawValue)
+            $0.errorMessage = message
+        })
     }
 
     /// `grpc.reflection.v1.ServerReflection`.

@@ -48,12 +48,12 @@ public enum Gzip {
 
     /// Decompresses `input`'s readable bytes, failing once the output would
     /// exceed `limit` bytes, before allocating past it.
-    public static func decompress(_ input: ByteBuffer, limit: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(Gzip.Error) -> ByteBuffer {
+    public static func decompress(_ input: ByteBuffer, limit: Int) throws(Gzip.Error) -> ByteBuffer {
         var stream = z_stream()
         let status = inflateInit2_(&stream, gzipWindowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw .corrupt("inflateInit2 failed (\(status))") }
         defer { inflateEnd(&stream) }
-        var output = allocator.buffer(capacity: min(max(input.readableBytes * 4, 256), limit + 1))
+        var output = ByteBufferAllocator().buffer(capacity: min(max(input.readableBytes * 4, 256), limit + 1))
         let outcome: Result<Void, Gzip.Error> = input.withUnsafeReadableBytes { source in
             stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
             stream.avail_in = uInt(source.count)

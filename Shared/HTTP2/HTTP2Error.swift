@@ -12,9 +12,6 @@ public struct HTTP2Error: Error, Sendable, Hashable, CustomStringConvertible {
         self.operation = operation
     }
 
-    /// Whether the session is unusable and the connection must close.
-    public var isFatal: Bool { nghttp2_is_fatal(Int32(code)) != 0 }
-
     public var description: String {
         "\(operation): \(String(cString: nghttp2_strerror(code)))"
     }

@@ -13,11 +13,13 @@ import NIOCore
 public final class HTTP2Session {
     public enum Role: Sendable { case client, server }
 
-    public let role: Role
     public let settings: HTTP2Settings
     private unowned let delegate: any HTTP2SessionDelegate
     private var session: OpaquePointer?
-    private var pendingHeaders: [Int32: PendingHeaderBlock] = [:]
+    /// The header block being received. One slot is enough: a block's
+    /// CONTINUATION frames follow its HEADERS with no other frame between
+    /// them on the connection (RFC 9113 §4.3).
+    private var pendingHeaders: PendingHeaderBlock?
     private var outbound: [Int32: OutboundQueue] = [:]
     /// The buffer `receive` is parsing, so DATA payloads can be sliced from it
     /// instead of copied.
@@ -25,7 +27,6 @@ public final class HTTP2Session {
 
     /// Creates a session and queues the initial SETTINGS.
     public init(role: Role, settings: HTTP2Settings, delegate: any HTTP2SessionDelegate) throws {
-        self.role = role
         self.settings = settings
         self.delegate = delegate
 
@@ -131,18 +132,15 @@ public final class HTTP2Session {
 
     /// Queues body bytes on `stream`. They leave as flow control allows.
     public func send(_ data: ByteBuffer, on stream: Int32) {
-        guard outbound[stream] != nil, data.readableBytes > 0 else { return }
-        outbound[stream]!.buffers.append(data)
-        outbound[stream]!.bufferedBytes += data.readableBytes
-        resumeIfDeferred(stream)
+        // Optional chaining mutates the queue in place, with one lookup.
+        guard data.readableBytes > 0, outbound[stream]?.append(data) == true else { return }
+        nghttp2_session_resume_data(session, stream)
     }
 
     /// Ends `stream`'s body once queued data is sent, with trailers if given.
     public func finish(_ stream: Int32, trailers: [HTTP2Header]?) {
-        guard outbound[stream] != nil, !outbound[stream]!.isFinished else { return }
-        outbound[stream]!.isFinished = true
-        outbound[stream]!.trailers = trailers
-        resumeIfDeferred(stream)
+        guard outbound[stream]?.finish(trailers: trailers) == true else { return }
+        nghttp2_session_resume_data(session, stream)
     }
 
     /// Bytes queued on `stream` that nghttp2 has not taken yet.
@@ -170,11 +168,12 @@ public final class HTTP2Session {
 
     // MARK: Connection
 
-    /// Sends GOAWAY; streams above `lastStreamID` will not be processed.
-    public func submitGoAway(lastStreamID: Int32? = nil, errorCode: HTTP2ErrorCode, debugData: String = "") {
-        let last = lastStreamID ?? nghttp2_session_get_last_proc_stream_id(session)
+    /// Sends GOAWAY naming the highest stream the peer opened that this side
+    /// processed; streams above it will not be.
+    public func submitGoAway(errorCode: HTTP2ErrorCode, debugData: String = "") {
         var debug = Array(debugData.utf8)
-        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, errorCode.rawValue, &debug, debug.count)
+        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
+                              errorCode.rawValue, &debug, debug.count)
     }
 
     /// Server: the first step of a graceful shutdown, a GOAWAY that announces
@@ -182,9 +181,6 @@ public final class HTTP2Session {
     public func submitShutdownNotice() {
         nghttp2_submit_shutdown_notice(session)
     }
-
-    /// The highest stream id the peer opened that this side processed.
-    public var lastProcessedStreamID: Int32 { nghttp2_session_get_last_proc_stream_id(session) }
 
     /// Sends a PING with `payload`.
     public func submitPing(payload: UInt64) {
@@ -195,12 +191,6 @@ public final class HTTP2Session {
     }
 
     // MARK: Internals
-
-    private func resumeIfDeferred(_ stream: Int32) {
-        guard outbound[stream]?.isDeferred == true else { return }
-        outbound[stream]!.isDeferred = false
-        nghttp2_session_resume_data(session, stream)
-    }
 
     private func check(_ result: Int32, _ operation: String) throws {
         if result < 0 { throw HTTP2Error(Int(result), operation) }
@@ -249,32 +239,31 @@ public final class HTTP2Session {
 
     private func readData(stream: Int32, into destination: UnsafeMutableRawBufferPointer,
                           flags: UnsafeMutablePointer<UInt32>) -> Int {
-        guard var queue = outbound[stream] else {
+        guard let slot = outbound.index(forKey: stream) else {
             return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
         }
-        let hadData = queue.bufferedBytes > 0
-        let written = queue.copy(into: destination)
-        if queue.bufferedBytes == 0 {
-            if queue.isFinished {
-                flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-                // With trailers, they end the stream; if nghttp2 refuses them,
-                // the data's EOF must, or the stream would never end.
-                if let trailers = queue.trailers, (try? withNameValues(trailers, { nva, count in
-                    try check(nghttp2_submit_trailer(session, stream, nva, count), "submitting trailers")
-                })) != nil {
-                    flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                }
-                outbound[stream] = nil
-                return written
+        // Through the index, in place: a copy of the queue would make `copy`
+        // duplicate its ring buffer for every DATA frame.
+        let hadData = outbound.values[slot].bufferedBytes > 0
+        let written = outbound.values[slot].copy(into: destination)
+        guard outbound.values[slot].bufferedBytes == 0 else { return written }
+        if outbound.values[slot].isFinished {
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+            // With trailers, they end the stream; if nghttp2 refuses them,
+            // the data's EOF must, or the stream would never end.
+            if let trailers = outbound.values[slot].trailers, (try? withNameValues(trailers, { nva, count in
+                try check(nghttp2_submit_trailer(session, stream, nva, count), "submitting trailers")
+            })) != nil {
+                flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
             }
-            if written == 0 {
-                queue.isDeferred = true
-                outbound[stream] = queue
-                return Int(NGHTTP2_ERR_DEFERRED.rawValue)
-            }
+            outbound.remove(at: slot)
+            return written
         }
-        outbound[stream] = queue
-        if hadData && queue.bufferedBytes == 0 {
+        if written == 0 {
+            outbound.values[slot].isDeferred = true
+            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+        }
+        if hadData {
             delegate.session(self, didDrainOutboundDataOn: stream)
         }
         return written
@@ -322,19 +311,14 @@ public final class HTTP2Session {
         case NGHTTP2_HCAT_RESPONSE: kind = .response
         default: kind = .trailers
         }
-        pendingHeaders[frame.hd.stream_id] = PendingHeaderBlock(kind: kind)
+        // Replaces any block a stream error cut short: it will not complete.
+        pendingHeaders = PendingHeaderBlock(stream: frame.hd.stream_id, kind: kind)
     }
 
     private func header(stream: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        guard pendingHeaders?.stream == stream else { return }
         // In place: copying the block out and back would copy every field so far.
-        guard pendingHeaders[stream] != nil else { return }
-        pendingHeaders[stream]!.size += name.count + value.count + 32
-        if pendingHeaders[stream]!.size > settings.maxHeaderListSize || pendingHeaders[stream]!.fields.count >= Self.maxHeaderFields {
-            pendingHeaders[stream]!.exceededLimit = true
-        } else {
-            pendingHeaders[stream]!.fields.append(
-                HTTP2Header(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
-        }
+        pendingHeaders?.add(name: name, value: value, maxSize: settings.maxHeaderListSize, maxFields: Self.maxHeaderFields)
     }
 
     /// Fields kept per header block, whatever their size: bounds the work of
@@ -346,7 +330,8 @@ public final class HTTP2Session {
         let endsStream = frame.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch Int(frame.hd.type) {
         case Int(NGHTTP2_HEADERS.rawValue):
-            guard let block = pendingHeaders.removeValue(forKey: stream) else { return }
+            guard let block = pendingHeaders, block.stream == stream else { return }
+            pendingHeaders = nil
             var kind = block.kind
             if kind == .response, block.fields.first(where: { $0.name == ":status" })?.value.hasPrefix("1") == true {
                 kind = .informational
@@ -384,7 +369,7 @@ public final class HTTP2Session {
     }
 
     private func streamClosed(_ stream: Int32, errorCode: UInt32) {
-        pendingHeaders[stream] = nil
+        if pendingHeaders?.stream == stream { pendingHeaders = nil }
         outbound[stream] = nil
         delegate.session(self, streamDidClose: stream, errorCode: HTTP2ErrorCode(errorCode))
     }

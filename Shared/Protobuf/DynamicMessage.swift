@@ -41,18 +41,19 @@ public struct DynamicMessage: Sendable, Equatable {
         var fields: [String: Value] = [:]
         for index in 0..<Int(descriptor.pointee.n_fields) {
             let field = reader.field(index)
-            let name = String(cString: field.pointee.name)
             if field.pointee.label == PROTOBUF_C_LABEL_REPEATED {
                 let values = Self.list(reader, index, type: field.pointee.type)
-                if !values.isEmpty { fields[name] = .list(values) }
+                if !values.isEmpty { fields[field.name] = .list(values) }
             } else if reader.has(index) {
-                fields[name] = Self.value(reader, index, type: field.pointee.type)
+                fields[field.name] = Self.value(reader, index, type: field.pointee.type)
             }
         }
-        self.typeName = String(cString: descriptor.pointee.name)
+        self.typeName = descriptor.fullName
         self.fields = fields
     }
 
+    /// The value of a field that is set: `has` was true, so a message field
+    /// is there too (protobuf-c sets a oneof's case only with its message).
     private static func value(_ reader: borrowing MessageReader, _ index: Int, type: ProtobufCType) -> Value {
         switch type {
         case PROTOBUF_C_TYPE_INT32, PROTOBUF_C_TYPE_SINT32, PROTOBUF_C_TYPE_SFIXED32:
@@ -76,7 +77,7 @@ public struct DynamicMessage: Sendable, Equatable {
         case PROTOBUF_C_TYPE_BYTES:
             return .bytes(reader.bytes(index))
         default:
-            return .message(reader.message(index) { DynamicMessage(reader: $0) } ?? DynamicMessage(empty: reader, index))
+            return .message(reader.message(index) { DynamicMessage(reader: $0) }!)
         }
     }
 
@@ -105,11 +106,6 @@ public struct DynamicMessage: Sendable, Equatable {
         default:
             return reader.repeatedMessage(index) { .message(DynamicMessage(reader: $0)) }
         }
-    }
-
-    private init(empty reader: borrowing MessageReader, _ index: Int) {
-        self.typeName = String(cString: reader.field(index).nestedMessageDescriptor.pointee.name)
-        self.fields = [:]
     }
 
     // MARK: Typed access

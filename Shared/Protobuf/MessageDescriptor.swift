@@ -21,7 +21,7 @@ public struct MessageDescriptor: @unchecked Sendable, Hashable {
     }
 
     /// The message's fully qualified proto name, such as `restaurant.catalog.v1.Product`.
-    public var fullName: String { String(cString: pointer.pointee.name) }
+    public var fullName: String { pointer.fullName }
 
     /// The number of fields the message declares.
     public var fieldCount: Int { Int(pointer.pointee.n_fields) }
@@ -29,8 +29,6 @@ public struct MessageDescriptor: @unchecked Sendable, Hashable {
     /// The proto name of the field at `index` (fields are ordered by number).
     public func fieldName(at index: Int) -> String {
         precondition(index >= 0 && index < fieldCount, "field index out of range")
-        return String(cString: pointer.pointee.fields[index].name)
+        return (pointer.pointee.fields + index).name
     }
-
-    var fields: UnsafePointer<ProtobufCFieldDescriptor> { pointer.pointee.fields }
 }

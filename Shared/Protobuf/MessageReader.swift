@@ -89,42 +89,41 @@ public struct MessageReader: ~Copyable {
 
     // MARK: Repeated fields
 
-    @usableFromInline
-    func count(_ index: Int) -> Int {
-        message.load(fromByteOffset: field(index).quantifierOffset, as: Int.self)
-    }
-
-    @usableFromInline
-    func elements(_ index: Int) -> UnsafeRawPointer? {
-        message.load(fromByteOffset: field(index).offset, as: UnsafeRawPointer?.self)
+    /// A repeated field's elements where protobuf-c keeps them: one array
+    /// of `T` (pointers, for strings and messages).
+    @inlinable
+    func elements<T>(_ index: Int, as type: T.Type) -> UnsafeBufferPointer<T> {
+        let field = field(index)
+        let count = message.load(fromByteOffset: field.quantifierOffset, as: Int.self)
+        guard count > 0, let base = message.load(fromByteOffset: field.offset, as: UnsafeRawPointer?.self) else {
+            return UnsafeBufferPointer(start: nil, count: 0)
+        }
+        return UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: count)
     }
 
     @_spi(ProtobufGenerated) @inlinable
     public func repeatedScalar<T: ProtobufScalar>(_ index: Int, as type: T.Type = T.self) -> [T] {
-        let count = count(index)
-        guard count > 0, let base = elements(index) else { return [] }
-        return Array(UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: count))
+        Array(elements(index, as: T.self))
     }
 
     @_spi(ProtobufGenerated)
     public func repeatedBool(_ index: Int) -> [Bool] {
-        repeatedScalar(index, as: Int32.self).map { $0 != 0 }
+        elements(index, as: Int32.self).map { $0 != 0 }
+    }
+
+    @_spi(ProtobufGenerated) @inlinable
+    public func repeatedEnum<E: ProtobufEnum>(_ index: Int, as type: E.Type = E.self) -> [E] {
+        elements(index, as: Int32.self).map(E.init(rawValue:))
     }
 
     @_spi(ProtobufGenerated)
     public func repeatedString(_ index: Int) -> [String] {
-        let count = count(index)
-        guard count > 0, let base = elements(index) else { return [] }
-        let strings = base.assumingMemoryBound(to: UnsafePointer<CChar>?.self)
-        return (0..<count).map { Self.string(strings[$0]) }
+        elements(index, as: UnsafePointer<CChar>?.self).map(Self.string)
     }
 
     @_spi(ProtobufGenerated)
     public func repeatedBytes(_ index: Int) -> [Data] {
-        let count = count(index)
-        guard count > 0, let base = elements(index) else { return [] }
-        let values = base.assumingMemoryBound(to: ProtobufCBinaryData.self)
-        return (0..<count).map { Self.data(values[$0]) }
+        elements(index, as: ProtobufCBinaryData.self).map(Self.data)
     }
 
     @_spi(ProtobufGenerated)
@@ -135,23 +134,19 @@ public struct MessageReader: ~Copyable {
     /// Each element of a repeated message field (or map) converted by `body`.
     @_spi(ProtobufGenerated)
     public func repeatedMessage<T>(_ index: Int, _ body: (borrowing MessageReader) throws -> T) rethrows -> [T] {
-        let count = count(index)
-        guard count > 0, let base = elements(index) else { return [] }
-        let messages = base.assumingMemoryBound(to: UnsafeRawPointer.self)
-        var result: [T] = []
-        result.reserveCapacity(count)
-        for i in 0..<count {
-            result.append(try body(MessageReader(message: messages[i])))
-        }
-        return result
+        try elements(index, as: UnsafeRawPointer.self).map { try body(MessageReader(message: $0)) }
     }
 
     /// A map field: entries are messages whose key is field 0 and value field 1.
     /// Later duplicates of a key win, as the protobuf spec requires.
     @_spi(ProtobufGenerated)
     public func map<K: Hashable, V>(_ index: Int, _ entry: (borrowing MessageReader) throws -> (K, V)) rethrows -> [K: V] {
-        var result: [K: V] = [:]
-        for (key, value) in try repeatedMessage(index, entry) { result[key] = value }
+        let entries = elements(index, as: UnsafeRawPointer.self)
+        var result = [K: V](minimumCapacity: entries.count)
+        for message in entries {
+            let (key, value) = try entry(MessageReader(message: message))
+            result[key] = value
+        }
         return result
     }
 

@@ -100,32 +100,37 @@ public struct MessageWriter: ~Copyable {
         setElements(index, count: values.count, storage)
     }
 
+    /// Stores `values` converted by `element` straight into the arena array
+    /// protobuf-c reads, with no intermediate Swift array.
+    private func setRepeated<C: Collection, T>(_ index: Int, _ values: C, _ element: (C.Element) throws -> T) rethrows {
+        guard !values.isEmpty else { return }
+        let storage = allocate(MemoryLayout<T>.stride * values.count)
+        let elements = storage.bindMemory(to: T.self, capacity: values.count)
+        for (i, value) in values.enumerated() {
+            (elements + i).initialize(to: try element(value))
+        }
+        setElements(index, count: values.count, storage)
+    }
+
     @_spi(ProtobufGenerated)
     public mutating func setRepeatedBool(_ index: Int, _ values: [Bool]) {
-        setRepeatedScalar(index, values.map { Int32($0 ? 1 : 0) })
+        setRepeated(index, values) { Int32($0 ? 1 : 0) }
+    }
+
+    @_spi(ProtobufGenerated)
+    public mutating func setRepeatedEnum<E: ProtobufEnum>(_ index: Int, _ values: [E]) {
+        setRepeated(index, values) { $0.rawValue }
     }
 
     @_spi(ProtobufGenerated)
     public mutating func setRepeatedString(_ index: Int, _ values: [String]) throws {
-        guard !values.isEmpty else { return }
         let field = field(index)
-        let storage = allocate(MemoryLayout<UnsafeMutablePointer<CChar>>.stride * values.count)
-        let strings = storage.bindMemory(to: UnsafeMutablePointer<CChar>.self, capacity: values.count)
-        for (i, value) in values.enumerated() {
-            strings[i] = try cString(value, field: field)
-        }
-        setElements(index, count: values.count, storage)
+        try setRepeated(index, values) { try cString($0, field: field) }
     }
 
     @_spi(ProtobufGenerated)
     public mutating func setRepeatedBytes(_ index: Int, _ values: [Data]) {
-        guard !values.isEmpty else { return }
-        let storage = allocate(MemoryLayout<ProtobufCBinaryData>.stride * values.count)
-        let binaries = storage.bindMemory(to: ProtobufCBinaryData.self, capacity: values.count)
-        for (i, value) in values.enumerated() {
-            binaries[i] = binary(value)
-        }
-        setElements(index, count: values.count, storage)
+        setRepeated(index, values) { binary($0) }
     }
 
     @_spi(ProtobufGenerated)
@@ -139,16 +144,12 @@ public struct MessageWriter: ~Copyable {
     public mutating func setRepeatedMessage<C: Collection>(
         _ index: Int, _ values: C, _ body: (inout MessageWriter, C.Element) throws -> Void
     ) rethrows {
-        guard !values.isEmpty else { return }
         let nestedDescriptor = field(index).nestedMessageDescriptor
-        let storage = allocate(MemoryLayout<UnsafeMutableRawPointer>.stride * values.count)
-        let messages = storage.bindMemory(to: UnsafeMutableRawPointer.self, capacity: values.count)
-        for (i, value) in values.enumerated() {
+        try setRepeated(index, values) { value in
             var nested = MessageWriter(descriptor: nestedDescriptor, arena: arena)
             try body(&nested, value)
-            messages[i] = nested.message
+            return nested.message
         }
-        setElements(index, count: values.count, storage)
     }
 
     // MARK: Conversions
@@ -157,8 +158,7 @@ public struct MessageWriter: ~Copyable {
         var value = value
         return try value.withUTF8 { utf8 in
             guard utf8.isEmpty || memchr(utf8.baseAddress!, 0, utf8.count) == nil else {
-                throw ProtobufEncodingError.stringContainsNUL(
-                    field: String(cString: descriptor.pointee.name) + "." + String(cString: field.pointee.name))
+                throw ProtobufEncodingError.stringContainsNUL(field: field.qualifiedName(in: descriptor))
             }
             return arena.copyCString(UnsafeRawBufferPointer(utf8))
         }

@@ -34,9 +34,13 @@ extension Google_Protobuf_Timestamp {
         Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1_000_000_000)
     }
 
+    /// The seconds the protobuf spec allows: 0001-01-01T00:00:00Z to
+    /// 9999-12-31T23:59:59Z.
+    public static let validSeconds: ClosedRange<Int64> = -62_135_596_800...253_402_300_799
+
     /// Whether the value is inside the range the protobuf spec allows
-    /// (0001-01-01 to 9999-12-31, nanos in 0..<1e9).
+    /// (``validSeconds``, nanos in 0..<1e9).
     public var isValid: Bool {
-        seconds >= -62_135_596_800 && seconds <= 253_402_300_799 && nanos >= 0 && nanos < 1_000_000_000
+        Self.validSeconds.contains(seconds) && nanos >= 0 && nanos < 1_000_000_000
     }
 }

@@ -71,11 +71,6 @@ struct ContractTests {
         #expect(Self.generated.map(\.kind) == Self.expected.map(\.kind))
     }
 
-    @Test func theOrderStatusValuesAreTheContractsNames() {
-        #expect(OrderStatus.allCases.map { $0.protoName ?? "" } ==
-                ["ORDER_STATUS_UNSPECIFIED", "PENDING", "CONFIRMED", "PREPARING", "READY", "DELIVERED", "CANCELLED"])
-    }
-
     /// The snippet the contract's users write; it only has to type-check.
     @Test func theClientReadsAsDocumented() {
         let call: @Sendable (RPCChannel) async throws -> Product = { channel in

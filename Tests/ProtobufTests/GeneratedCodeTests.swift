@@ -68,9 +68,13 @@ struct GeneratedCodeTests {
         var file = Google_Protobuf_FileDescriptorProto()
         file.extension = [.with { $0.name = "x" }]
         #expect(Mirror(reflecting: file).children.contains { $0.label == "extension" })
-        // Enum value prefixes are stripped only where every value has them.
-        #expect(OrderStatus.allCases.map(\.protoName) == ["ORDER_STATUS_UNSPECIFIED", "PENDING", "CONFIRMED", "PREPARING",
-                                                          "READY", "DELIVERED", "CANCELLED"])
+        // The enum's `ORDER_STATUS_` prefix is stripped from each case name
+        // that has it; the other values keep theirs. Naming the cases here
+        // checks the Swift names at compile time.
+        let statuses: [OrderStatus] = [.unspecified, .pending, .confirmed, .preparing, .ready, .delivered, .cancelled]
+        #expect(statuses == OrderStatus.allCases)
+        #expect(statuses.map(\.protoName) == ["ORDER_STATUS_UNSPECIFIED", "PENDING", "CONFIRMED", "PREPARING",
+                                              "READY", "DELIVERED", "CANCELLED"])
         #expect("\(OrderStatus.unspecified)" == "ORDER_STATUS_UNSPECIFIED")
         #expect(MenuEventType.productDeleted.rawValue == 4)
         #expect(ProductPerformanceSort.revenue.protoName == "REVENUE")

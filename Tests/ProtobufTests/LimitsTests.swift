@@ -86,6 +86,16 @@ struct LimitsTests {
         #expect(try Product(serializedBytes: wire.bytes).description.utf8.count == payload)
     }
 
+    @Test("the default unpacked-size bound saturates rather than overflowing")
+    func unpackedSizeSaturates() throws {
+        #expect(DecodingLimits(maxMessageSize: 1024).maxUnpackedSize == 16 * 1024 + 1024 * 1024)
+        #expect(DecodingLimits(maxMessageSize: .max).maxUnpackedSize == .max)
+        #expect(DecodingLimits(maxMessageSize: Int.max / 16).maxUnpackedSize == .max)  // Only the 1 MiB overflows.
+        // Unlimited still decodes.
+        let product = Product.with { $0.name = "soup" }
+        #expect(try Product(serializedBytes: product.serializedBytes(), limits: DecodingLimits(maxMessageSize: .max)) == product)
+    }
+
     // MARK: Depth
 
     @Test("depth 100 decodes, depth 101 throws nestingTooDeep")

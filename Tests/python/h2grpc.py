@@ -303,9 +303,9 @@ class H2Client:
     # -- requests ---------------------------------------------------------
 
     def request_headers(self, path, content_type="application/grpc", extra=(), encoding=None,
-                        accept_encoding="identity,gzip", timeout_header=None):
+                        accept_encoding="identity,gzip", timeout_header=None, method="POST"):
         hdrs = [
-            (":method", "POST"),
+            (":method", method),
             (":scheme", "http"),
             (":path", path),
             (":authority", "%s:%d" % (self.host, self.port)),

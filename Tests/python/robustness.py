@@ -73,9 +73,9 @@ def wrong_content_type(opts):
         c.close()
 
 
-def _stream_error_case(opts, body, want_statuses, what, end_stream=True, headers=None):
-    """Sends one bad request; wants a grpc-status in want_statuses; the
-    connection must survive and serve another stream."""
+def _stream_error_case(opts, body, want_statuses, what, end_stream=True, headers=None, want_http=200):
+    """Sends one bad request; wants a grpc-status in want_statuses (with HTTP
+    :status want_http); the connection must survive and serve another stream."""
     c = H2Client(opts.host, opts.port, timeout=opts.timeout)
     try:
         t0 = time.monotonic()
@@ -87,8 +87,8 @@ def _stream_error_case(opts, body, want_statuses, what, end_stream=True, headers
         need(st.grpc_status in want_statuses,
              "%s: want grpc-status %s, got %s" % (what, "/".join(map(str, want_statuses)),
                                                  st.describe()))
-        need(st.http_status == 200, "%s: want HTTP :status 200 with grpc-status, got %s"
-             % (what, st.describe()))
+        need(st.http_status == want_http, "%s: want HTTP :status %d with grpc-status, got %s"
+             % (what, want_http, st.describe()))
         state = connection_state(c)
         need(state is None, "%s: the connection did not survive a stream-level error: %s"
              % (what, state))
@@ -121,6 +121,28 @@ def huge_declared_length(opts):
 def compressed_flag_without_encoding(opts):
     body = frame(gzip.compress(b""), compressed=True)
     return _stream_error_case(opts, body, (13,), "compressed flag set, no grpc-encoding")
+
+
+def not_post(opts):
+    return _stream_error_case(opts, b"", (13,), "GET instead of POST", headers={"method": "GET"},
+                              want_http=405)
+
+
+def malformed_timeout(opts):
+    return _stream_error_case(opts, frame(b""), (13,), "grpc-timeout 1.5S",
+                              headers={"timeout_header": "1.5S"})
+
+
+def unknown_encoding(opts):
+    return _stream_error_case(opts, frame(b""), (12,), "grpc-encoding br", headers={"encoding": "br"})
+
+
+def two_request_messages(opts):
+    return _stream_error_case(opts, frame(b"") + frame(b""), (13,), "two messages for a unary call")
+
+
+def no_request_message(opts):
+    return _stream_error_case(opts, b"", (13,), "END_STREAM without a message for a unary call")
 
 
 def _huge_headers_once(opts, wait_settings):
@@ -341,6 +363,11 @@ CASES = [
     ("truncated_message", truncated_message),
     ("huge_declared_length", huge_declared_length),
     ("compressed_flag_without_encoding", compressed_flag_without_encoding),
+    ("not_post", not_post),
+    ("malformed_timeout", malformed_timeout),
+    ("unknown_encoding", unknown_encoding),
+    ("two_request_messages", two_request_messages),
+    ("no_request_message", no_request_message),
     ("huge_headers", huge_headers),
     ("rapid_reset", rapid_reset),
     ("invalid_preface", invalid_preface),

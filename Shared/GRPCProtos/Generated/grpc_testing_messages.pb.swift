@@ -747,14 +747,14 @@ public struct Grpc_Testing_ClientConfigureRequest: ProtobufMessage {
 
     @_spi(ProtobufGenerated)
     public init(reader: borrowing MessageReader) throws {
-        self.types = reader.repeatedScalar(0, as: Int32.self).map(Grpc_Testing_ClientConfigureRequest.RpcType.init(rawValue:))
+        self.types = reader.repeatedEnum(0, as: Grpc_Testing_ClientConfigureRequest.RpcType.self)
         self.metadata = try reader.repeatedMessage(1, as: Grpc_Testing_ClientConfigureRequest.Metadata.self)
         self.timeoutSec = reader.scalar(2, as: Int32.self)
     }
 
     @_spi(ProtobufGenerated)
     public func write(to writer: inout MessageWriter) throws {
-        writer.setRepeatedScalar(0, self.types.map(\.rawValue))
+        writer.setRepeatedEnum(0, self.types)
         try writer.setRepeatedMessage(1, self.metadata)
         writer.setScalar(2, self.timeoutSec)
     }

@@ -31,6 +31,19 @@ extension UnsafePointer where Pointee == ProtobufCFieldDescriptor {
     var nestedMessageDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
         pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
     }
+
+    /// The field's proto name.
+    var name: String { String(cString: pointee.name) }
+
+    /// `Message.field`, as errors name the field.
+    func qualifiedName(in message: UnsafePointer<ProtobufCMessageDescriptor>) -> String {
+        message.fullName + "." + name
+    }
+}
+
+extension UnsafePointer where Pointee == ProtobufCMessageDescriptor {
+    /// The message's fully qualified proto name.
+    var fullName: String { String(cString: pointee.name) }
 }
 
 /// The Swift types protobuf-c stores scalar fields as, bit for bit.

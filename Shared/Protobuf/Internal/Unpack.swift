@@ -12,7 +12,7 @@ func withUnpacked<R>(_ bytes: UnsafeRawBufferPointer,
     }
     let footprint = try WireValidator(maxDepth: limits.maxDepth).validate(bytes, as: descriptor)
     guard footprint <= limits.maxUnpackedSize else {
-        throw ProtobufDecodingError.expansionLimitExceeded(message: String(cString: descriptor.pointee.name))
+        throw ProtobufDecodingError.expansionLimitExceeded(message: descriptor.fullName)
     }
     // The estimate bounds what protobuf-c asks for; three times it covers the
     // growth of its temporary arrays and unknown fields' records. Running out
@@ -27,9 +27,8 @@ func withUnpacked<R>(_ bytes: UnsafeRawBufferPointer,
             protobuf_c_message_unpack(descriptor, &allocator, bytes.count, data ?? fallback)
         }
         guard let unpacked else {
-            let name = String(cString: descriptor.pointee.name)
-            if arena.exceededBudget { throw ProtobufDecodingError.expansionLimitExceeded(message: name) }
-            throw ProtobufDecodingError.malformed(message: name, reason: "protobuf-c rejected the encoding")
+            if arena.exceededBudget { throw ProtobufDecodingError.expansionLimitExceeded(message: descriptor.fullName) }
+            throw ProtobufDecodingError.malformed(message: descriptor.fullName, reason: "protobuf-c rejected the encoding")
         }
         return try body(UnsafeRawPointer(unpacked))
     }

@@ -45,27 +45,23 @@ struct WireValidator {
             case 5:
                 try reader.skip(4, in: descriptor)
             case 2:
-                let length = try reader.varint(in: descriptor)
-                guard length <= UInt64(reader.remaining) else {
-                    throw malformed(descriptor, "field \(number) is truncated")
-                }
-                let payload = try reader.slice(Int(length), in: descriptor)
+                let payload = try reader.lengthDelimited(field: number, in: descriptor)
                 footprint += payload.count + 1
                 guard let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(number)) else {
                     continue  // Unknown field: protobuf-c keeps its bytes opaque.
                 }
                 switch field.pointee.type {
                 case PROTOBUF_C_TYPE_MESSAGE:
-                    let nested = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
+                    let nested = field.nestedMessageDescriptor
                     footprint += Int(nested.pointee.sizeof_message) + Self.perMessage
                     try scan(payload, descriptor: nested, depth: depth + 1, footprint: &footprint)
                 case PROTOBUF_C_TYPE_STRING:
                     switch StringCheck(payload) {
                     case .valid: break
                     case .invalidUTF8:
-                        throw ProtobufDecodingError.invalidString(field: fieldName(descriptor, field), reason: "is not valid UTF-8")
+                        throw ProtobufDecodingError.invalidString(field: field.qualifiedName(in: descriptor), reason: "is not valid UTF-8")
                     case .containsNUL:
-                        throw ProtobufDecodingError.invalidString(field: fieldName(descriptor, field), reason: "contains a NUL character")
+                        throw ProtobufDecodingError.invalidString(field: field.qualifiedName(in: descriptor), reason: "contains a NUL character")
                     }
                 default:
                     // A packed repeated scalar: one array slot (at most 8
@@ -79,15 +75,10 @@ struct WireValidator {
             }
         }
     }
-
-    private func fieldName(_ descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
-                           _ field: UnsafePointer<ProtobufCFieldDescriptor>) -> String {
-        String(cString: descriptor.pointee.name) + "." + String(cString: field.pointee.name)
-    }
 }
 
 private func malformed(_ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, _ reason: String) -> ProtobufDecodingError {
-    .malformed(message: String(cString: descriptor.pointee.name), reason: reason)
+    .malformed(message: descriptor.fullName, reason: reason)
 }
 
 /// A cursor over encoded bytes.
@@ -117,10 +108,13 @@ private struct VarintReader {
         offset += count
     }
 
-    mutating func slice(_ count: Int, in descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws -> UnsafeRawBufferPointer {
-        guard count <= remaining else { throw malformed(descriptor, "truncated length-delimited field") }
-        let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
-        offset += count
+    /// The payload of field `number`, after its length. The length is
+    /// checked as read, before it becomes an `Int` (it may not fit one).
+    mutating func lengthDelimited(field number: UInt64, in descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws -> UnsafeRawBufferPointer {
+        let length = try varint(in: descriptor)
+        guard length <= UInt64(remaining) else { throw malformed(descriptor, "field \(number) is truncated") }
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(length)])
+        offset += Int(length)
         return slice
     }
 }

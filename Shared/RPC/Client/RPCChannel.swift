@@ -159,17 +159,10 @@ public final class RPCChannel: Sendable {
         let framed = try codec.encode(request)
         var response: RPCUnaryResponse<Response>?
         try await intercepted(path, kind: .unary, options: options) { context in
-            var attempt = 0
-            while true {
-                let call = try await open(path, context: context, options: options, message: framed, endStream: true)
-                let completion = try await call.completion()
-                if completion.outcome.status.code != .ok, attempt < configuration.maxTransparentRetries, await call.isRetryable() {
-                    attempt += 1
-                    continue
-                }
-                response = try Self.singleResponse(completion, codec: codec)
-                return
+            let completion = try await withTransparentRetries {
+                try await open(path, context: context, options: options, message: framed, endStream: true).completion()
             }
+            response = try Self.singleResponse(completion, codec: codec)
         }
         guard let response else { throw Self.interceptorSkippedCall(path) }
         return response
@@ -180,18 +173,11 @@ public final class RPCChannel: Sendable {
         let source = ResponseSource { [self] publish in
             let framed = try codec.encode(request)
             try await intercepted(path, kind: .serverStreaming, options: options) { context in
-                var attempt = 0
-                var call = try await open(path, context: context, options: options, message: framed, endStream: true)
-                // Retry only while nothing was received: the server refused the stream unprocessed.
-                while attempt < configuration.maxTransparentRetries {
-                    do {
-                        _ = try await call.initialMetadata()
-                        break
-                    } catch {
-                        guard await call.isRetryable() else { break }
-                        attempt += 1
-                        call = try await open(path, context: context, options: options, message: framed, endStream: true)
-                    }
+                // Readers get the call once it can no longer be refused.
+                let call = try await withTransparentRetries {
+                    let call = try await open(path, context: context, options: options, message: framed, endStream: true)
+                    try await call.responseStarted()
+                    return call
                 }
                 publish(call)
                 try await Self.finish(call)
@@ -206,7 +192,9 @@ public final class RPCChannel: Sendable {
     ) async throws -> RPCUnaryResponse<Response> {
         var response: RPCUnaryResponse<Response>?
         try await intercepted(path, kind: .clientStreaming, options: options) { context in
-            let call = try await open(path, context: context, options: options, message: nil, endStream: false)
+            let call = try await withTransparentRetries {
+                try await open(path, context: context, options: options, message: nil, endStream: false)
+            }
             do {
                 try await requests(RPCRequestWriter(call: call, encode: codec.encode))
             } catch {
@@ -225,7 +213,9 @@ public final class RPCChannel: Sendable {
     ) async throws -> Result {
         var result: Result?
         try await intercepted(path, kind: .bidirectionalStreaming, options: options) { context in
-            let call = try await open(path, context: context, options: options, message: nil, endStream: false)
+            let call = try await withTransparentRetries {
+                try await open(path, context: context, options: options, message: nil, endStream: false)
+            }
             let writer = RPCRequestWriter(call: call, encode: codec.encode)
             let responses = RPCResponseStream(source: ResponseSource(call: call), decode: codec.decode)
             do {
@@ -292,25 +282,32 @@ public final class RPCChannel: Sendable {
         try await configuration.interceptors.run(context: context, call: call)
     }
 
+    /// Runs `attempt` again, at most `maxTransparentRetries` more times, while
+    /// it fails with ``ClientConnectionHandler/Refused``: nothing of the call
+    /// was processed, so another connection may take it.
+    private func withTransparentRetries<T>(_ attempt: () async throws -> T) async throws -> T {
+        var retries = 0
+        while true {
+            do {
+                return try await attempt()
+            } catch let refused as ClientConnectionHandler.Refused {
+                guard retries < configuration.maxTransparentRetries else { throw refused.error }
+                retries += 1
+            }
+        }
+    }
+
+    /// Opens the call's stream on a connection the balancer picks. Throws
+    /// ``ClientConnectionHandler/Refused`` when that connection no longer
+    /// takes streams.
     private func open(_ path: String, context: RPCClientCallContext, options: CallOptions,
                       message: ByteBuffer?, endStream: Bool) async throws -> ClientCall {
         if let deadline = context.deadline, deadline <= .now {
             throw RPCError(.deadlineExceeded, "the deadline expired before the call to \(path) started")
         }
-        let headers = headers(path, context: context, options: options)
-        var attempt = 0
-        while true {
-            let connection = try await balancer.pick(waitForReady: options.waitForReady, deadline: context.deadline)
-            do {
-                return try await ClientCall.open(on: connection, headers: headers, message: message,
-                                                 endStream: endStream, deadline: context.deadline)
-            } catch let refused as ClientConnectionHandler.Refused {
-                // The connection went away before the stream was opened:
-                // nothing was sent, so another connection may take it.
-                guard attempt < configuration.maxTransparentRetries else { throw refused.error }
-                attempt += 1
-            }
-        }
+        let connection = try await balancer.pick(waitForReady: options.waitForReady, deadline: context.deadline)
+        return try await ClientCall.open(on: connection, headers: headers(path, context: context, options: options),
+                                         message: message, endStream: endStream, deadline: context.deadline)
     }
 
     private func headers(_ path: String, context: RPCClientCallContext, options: CallOptions) -> [HTTP2Header] {

@@ -21,12 +21,14 @@ enum GRPCTimeout {
         }
     }
 
+    /// Units from the finest, with their length in nanoseconds.
+    private static let units: [(Character, Int64)] = [("n", 1), ("u", 1_000), ("m", 1_000_000), ("S", 1_000_000_000),
+                                                       ("M", 60_000_000_000), ("H", 3_600_000_000_000)]
+
     /// Encodes `duration` (rounded up, never shortening the deadline) in the
     /// finest unit that fits 8 digits.
     static func encode(_ duration: Duration) -> String {
         let nanoseconds = max(duration.nanoseconds, 1)
-        let units: [(Character, Int64)] = [("n", 1), ("u", 1_000), ("m", 1_000_000), ("S", 1_000_000_000),
-                                           ("M", 60_000_000_000), ("H", 3_600_000_000_000)]
         for (unit, scale) in units {
             let amount = (nanoseconds + scale - 1) / scale
             if amount < 100_000_000 { return "\(amount)\(unit)" }

@@ -9,8 +9,6 @@ public enum RPCKind: Sendable, Hashable {
 
     /// Whether the client sends a stream of requests.
     public var isClientStreaming: Bool { self == .clientStreaming || self == .bidirectionalStreaming }
-    /// Whether the server answers with a stream of responses.
-    public var isServerStreaming: Bool { self == .serverStreaming || self == .bidirectionalStreaming }
 }
 
 /// Describes one method: its path, shape and message types. Generated code

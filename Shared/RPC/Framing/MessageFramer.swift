@@ -7,8 +7,8 @@ enum MessageFramer {
     /// The framed encoding of `message`, compressed when `compression` is
     /// gzip. Fails with RESOURCE_EXHAUSTED above `maxMessageSize`.
     static func frame(_ message: some ProtobufMessage, compression: CompressionAlgorithm,
-                      maxMessageSize: Int, allocator: ByteBufferAllocator) throws -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 64)
+                      maxMessageSize: Int) throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 64)
         buffer.writeInteger(UInt8(0))
         buffer.writeInteger(UInt32(0))
         let size: Int
@@ -22,15 +22,15 @@ enum MessageFramer {
             buffer.setInteger(UInt32(size), at: 1)
             return buffer
         }
-        return compressed(buffer.getSlice(at: 5, length: size)!, allocator: allocator)
+        return compressed(buffer.getSlice(at: 5, length: size)!)
     }
 
     /// The framed form of an already encoded message.
     static func frame(payload: ByteBuffer, compression: CompressionAlgorithm,
-                      maxMessageSize: Int, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+                      maxMessageSize: Int) throws -> ByteBuffer {
         try check(payload.readableBytes, maxMessageSize)
-        guard compression == .identity else { return compressed(payload, allocator: allocator) }
-        var buffer = allocator.buffer(capacity: payload.readableBytes + 5)
+        guard compression == .identity else { return compressed(payload) }
+        var buffer = ByteBufferAllocator().buffer(capacity: payload.readableBytes + 5)
         buffer.writeInteger(UInt8(0))
         buffer.writeInteger(UInt32(payload.readableBytes))
         buffer.writeImmutableBuffer(payload)
@@ -43,8 +43,8 @@ enum MessageFramer {
         }
     }
 
-    private static func compressed(_ plain: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: plain.readableBytes / 2 + 64)
+    private static func compressed(_ plain: ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: plain.readableBytes / 2 + 64)
         buffer.writeInteger(UInt8(1))
         buffer.writeInteger(UInt32(0))
         Gzip.compress(plain, into: &buffer)

@@ -14,22 +14,13 @@ public struct AccessLogInterceptor: RPCServerInterceptor {
     }
 
     public func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
-        let start = ContinuousClock.now
-        var code = RPCStatus.Code.ok
-        defer {
-            let elapsed = ContinuousClock.now - start
+        try await measure(next) { code, elapsed in
             logger.log(level: quietServices.contains(context.service) ? .debug : .info, "rpc", metadata: [
                 "method": "\(context.path)",
                 "status": "\(code.name)",
                 "duration_ms": "\(Self.milliseconds(elapsed))",
                 "peer": "\(context.peer)",
             ])
-        }
-        do {
-            try await next()
-        } catch {
-            code = RPCStatus(error: error).code
-            throw error
         }
     }
 

@@ -12,9 +12,6 @@ public struct RPCService: Sendable {
         self.name = name
         self.methods = Dictionary(methods.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
     }
-
-    /// The names of the service's methods.
-    public var methodNames: [String] { methods.keys.sorted() }
 }
 
 /// One method of a service: how to decode its requests, run the handler and

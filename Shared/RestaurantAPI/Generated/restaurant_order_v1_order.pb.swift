@@ -404,7 +404,7 @@ public struct ListOrdersRequest: ProtobufMessage {
     @_spi(ProtobufGenerated)
     public init(reader: borrowing MessageReader) throws {
         self.customerId = reader.string(0)
-        self.statuses = reader.repeatedScalar(1, as: Int32.self).map(OrderStatus.init(rawValue:))
+        self.statuses = reader.repeatedEnum(1, as: OrderStatus.self)
         self.createdAfter = try reader.message(2, as: Google_Protobuf_Timestamp.self)
         self.createdBefore = try reader.message(3, as: Google_Protobuf_Timestamp.self)
         self.pageSize = reader.scalar(4, as: Int32.self)
@@ -414,7 +414,7 @@ public struct ListOrdersRequest: ProtobufMessage {
     @_spi(ProtobufGenerated)
     public func write(to writer: inout MessageWriter) throws {
         if !self.customerId.isEmpty { try writer.setString(0, self.customerId) }
-        writer.setRepeatedScalar(1, self.statuses.map(\.rawValue))
+        writer.setRepeatedEnum(1, self.statuses)
         if let value = self.createdAfter { try writer.setMessage(2, value) }
         if let value = self.createdBefore { try writer.setMessage(3, value) }
         writer.setScalar(4, self.pageSize)
@@ -536,13 +536,13 @@ public struct WatchOrdersRequest: ProtobufMessage {
     @_spi(ProtobufGenerated)
     public init(reader: borrowing MessageReader) throws {
         self.customerId = reader.string(0)
-        self.statuses = reader.repeatedScalar(1, as: Int32.self).map(OrderStatus.init(rawValue:))
+        self.statuses = reader.repeatedEnum(1, as: OrderStatus.self)
     }
 
     @_spi(ProtobufGenerated)
     public func write(to writer: inout MessageWriter) throws {
         if !self.customerId.isEmpty { try writer.setString(0, self.customerId) }
-        writer.setRepeatedScalar(1, self.statuses.map(\.rawValue))
+        writer.setRepeatedEnum(1, self.statuses)
     }
 }
 

@@ -63,8 +63,9 @@ struct EnumEmitter {
         }
     }
 
-    /// Case names with the conventional `ENUM_NAME_` prefix removed where
-    /// every value carries it; falls back to full names on a clash.
+    /// Case names with the conventional `ENUM_NAME_` prefix removed from
+    /// each value that carries it (unless a digit would lead); all full
+    /// names instead if two cases would clash.
     private func caseNames(_ enumeration: ProtoEnum) -> [String] {
         let prefix = SwiftNaming.enumValuePrefix(enumeration.name)
         let stripped = enumeration.values.map { value -> String in

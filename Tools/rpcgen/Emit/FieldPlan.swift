@@ -19,16 +19,13 @@ struct FieldPlan {
     }
 
     static func element(for field: ProtoField, symbols: SymbolTable) throws -> Element {
-        func scalar(_ swift: String, _ storage: String? = nil) -> Element {
-            let stored = storage ?? swift
-            let convertIn = storage == nil ? { (v: String) in v } : { (v: String) in "\(stored)(\(v))" }
-            let convertOut = storage == nil ? { (v: String) in v } : { (v: String) in "\(swift)(\(v))" }
-            return Element(
+        func scalar(_ swift: String) -> Element {
+            Element(
                 swiftType: swift, defaultValue: "0",
-                read: { r, i in convertOut("\(r).scalar(\(i), as: \(stored).self)") },
-                write: { w, i, v in "\(w).setScalar(\(i), \(convertIn(v)))" },
+                read: { r, i in "\(r).scalar(\(i), as: \(swift).self)" },
+                write: { w, i, v in "\(w).setScalar(\(i), \(v))" },
                 readThrows: false, writeThrows: false, isEmptyCheck: nil,
-                repeatedRead: { r, i in "\(r).repeatedScalar(\(i), as: \(stored).self)" },
+                repeatedRead: { r, i in "\(r).repeatedScalar(\(i), as: \(swift).self)" },
                 repeatedWrite: { w, i, v in "\(w).setRepeatedScalar(\(i), \(v))" })
         }
         switch field.kind {
@@ -69,8 +66,8 @@ struct FieldPlan {
                 read: { r, i in "\(name)(rawValue: \(r).scalar(\(i), as: Int32.self))" },
                 write: { w, i, v in "\(w).setScalar(\(i), \(v).rawValue)" },
                 readThrows: false, writeThrows: false, isEmptyCheck: nil,
-                repeatedRead: { r, i in "\(r).repeatedScalar(\(i), as: Int32.self).map(\(name).init(rawValue:))" },
-                repeatedWrite: { w, i, v in "\(w).setRepeatedScalar(\(i), \(v).map(\\.rawValue))" })
+                repeatedRead: { r, i in "\(r).repeatedEnum(\(i), as: \(name).self)" },
+                repeatedWrite: { w, i, v in "\(w).setRepeatedEnum(\(i), \(v))" })
         case .message:
             let name = try symbols.swiftName(field.typeName ?? "")
             return Element(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Emits one Swift file per `.proto` file.
 struct FileEmitter {
     let file: ProtoFile
@@ -58,7 +60,7 @@ struct DescriptorSetEmitter {
             out.line("public static let files: [EmbeddedFileDescriptor] = [")
             for file in files {
                 out.line("    EmbeddedFileDescriptor(name: \"\(file.name)\", base64: \"\"\"")
-                let encoded = base64(file.serialized)
+                let encoded = Data(file.serialized).base64EncodedString()
                 var start = encoded.startIndex
                 while start < encoded.endIndex {
                     let end = encoded.index(start, offsetBy: 100, limitedBy: encoded.endIndex) ?? encoded.endIndex
@@ -70,21 +72,5 @@ struct DescriptorSetEmitter {
             out.line("]")
         }
         return out.text
-    }
-
-    private func base64(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var result = ""
-        result.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            let value = chunk.enumerated().reduce(0) { $0 | Int($1.element) << (16 - 8 * $1.offset) }
-            for position in 0..<4 {
-                result.append(position <= chunk.count ? alphabet[(value >> (18 - 6 * position)) & 63] : "=")
-            }
-            index += 3
-        }
-        return result
     }
 }

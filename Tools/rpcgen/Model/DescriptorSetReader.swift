@@ -6,10 +6,9 @@ import RestaurantProtosC
 /// with protoc-c's code for descriptor.proto.
 enum DescriptorSetReader {
     static func read(_ bytes: [UInt8]) throws -> [ProtoFile] {
-        let limits = DecodingLimits(maxMessageSize: 256 * 1024 * 1024, maxDepth: 100)
         let set = try DynamicMessage(serializedBytes: bytes,
                                      descriptor: MessageDescriptor(pbc_google__protobuf__file_descriptor_set()),
-                                     limits: limits)
+                                     limits: .descriptorSets)
         let rawFiles = WireFields.lengthDelimited(number: 1, in: bytes[...])
         let files = set.messages("file")
         guard rawFiles.count == files.count else {

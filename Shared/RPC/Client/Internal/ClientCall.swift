@@ -38,14 +38,15 @@ struct ClientCall: Sendable {
     }
 
     /// Waits for the status, then returns everything received (unary calls).
+    /// Throws ``ClientConnectionHandler/Refused`` when the call may be sent again.
     func completion() async throws -> ClientStream.Completion {
         try await stream.suspend({ $0.waitForCompletion($1) }, onCancel: Self.cancelled)
     }
 
-    /// Whether the server refused the stream unprocessed, so it may be retried.
-    func isRetryable() async -> Bool {
-        let stream = self.stream
-        return (try? await eventLoop.submit { stream.value.isRetryable }.get()) ?? false
+    /// Waits for the response headers or the end of the call. Throws
+    /// ``ClientConnectionHandler/Refused`` when the call may be sent again.
+    func responseStarted() async throws {
+        try await stream.suspend({ $0.waitForStart($1) }, onCancel: Self.cancelled)
     }
 
     func write(_ framed: ByteBuffer) async throws {

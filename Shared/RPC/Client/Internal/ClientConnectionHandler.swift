@@ -36,8 +36,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
 
     // MARK: Streams
 
-    /// The connection no longer opens streams (GOAWAY, failure): nothing
-    /// of the call was sent, so it may go elsewhere.
+    /// The call was refused before any of it was processed: the connection
+    /// no longer opens streams (GOAWAY, failure), or the server refused the
+    /// stream. It may go elsewhere.
     struct Refused: Error {
         let error: RPCError
     }
@@ -53,7 +54,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         } catch {
             throw RPCError(.unavailable, "cannot open a stream to \(peer): \(error)")
         }
-        let stream = ClientStream(id: id, connection: self, maxReceiveMessageSize: maxReceiveMessageSize)
+        let stream = ClientStream(id: id, connection: self, maxReceiveMessageSize: maxReceiveMessageSize, isReplayable: endStream)
         streams[id] = stream
         if let deadline { stream.armDeadline(deadline) }
         if let message { session.send(message, on: id) }

@@ -12,6 +12,9 @@ final class ClientStream {
     /// alive (the connection drops its streams when they close).
     let connection: ClientConnectionHandler
     private let maxReceiveMessageSize: Int
+    /// The whole request went out with the headers (unary and
+    /// server-streaming calls), so the call can be sent again if refused.
+    private let isReplayable: Bool
     private var deframer: MessageDeframer?
 
     private var initialMetadata: Metadata?
@@ -19,22 +22,22 @@ final class ClientStream {
     /// Received responses, still compressed until read.
     private var responses = CircularBuffer<MessageDeframer.Frame>()
     private var responseWaiter: CheckedContinuation<ByteBuffer?, Error>?
-    private var unconsumedBytes = 0
+    private var heldBytes = HeldBytes()
     private(set) var outcome: Outcome?
     private var outcomeObservers: [(Outcome) -> Void] = []
-    private var drainWaiter: CheckedContinuation<Void, Error>?
+    private var backpressure = OutboundBackpressure()
+    private var startWaiters: [CheckedContinuation<Void, Error>] = []
     private var deadlineTimer: Scheduled<Void>?
-    /// The server refused the stream before processing it: the request may
-    /// be sent again, elsewhere.
-    private(set) var isRetryable = false
+    /// Set when the server refused a replayable call's stream before
+    /// processing it: the call may be sent again, elsewhere.
+    private var refusal: ClientConnectionHandler.Refused?
     private var requestFinished = false
 
-    private static let highWaterMark = 256 * 1024
-
-    init(id: Int32, connection: ClientConnectionHandler, maxReceiveMessageSize: Int) {
+    init(id: Int32, connection: ClientConnectionHandler, maxReceiveMessageSize: Int, isReplayable: Bool) {
         self.id = id
         self.connection = connection
         self.maxReceiveMessageSize = maxReceiveMessageSize
+        self.isReplayable = isReplayable
     }
 
     private var session: HTTP2Session { connection.session }
@@ -50,10 +53,19 @@ final class ClientStream {
     // MARK: Receiving
 
     func received(_ headers: HTTP2HeaderBlock) {
-        guard outcome == nil else { return }
-        switch headers.kind {
-        case .informational:
+        guard outcome == nil, headers.kind != .informational else { return }
+        if headers.exceededLimit {
+            // Fields past the limit were dropped: the block cannot be read.
+            let error = RPCError(.resourceExhausted, "the response \(headers.kind == .trailers ? "trailers" : "headers") of \(headers.size) bytes exceed the header list limit")
+            if headers.endsStream {
+                complete(error.status, error.metadata)
+                stopSendingIfNeeded()
+            } else {
+                cancel(error)
+            }
             return
+        }
+        switch headers.kind {
         case .response where initialMetadata == nil:
             let status = headers[":status"] ?? ""
             if headers.endsStream || headers["grpc-status"] != nil {
@@ -88,13 +100,10 @@ final class ClientStream {
             deframer = MessageDeframer(encoding: encoding, maxMessageSize: maxReceiveMessageSize)
             initialMetadata = Metadata(headerFields: headers.fields.map { ($0.name, $0.value) })
             resumeInitialWaiters()
+            resumeStartWaiters()
         default:
             // Trailers end the call.
-            if headers.exceededLimit {
-                complete(RPCStatus(.resourceExhausted, "the response trailers of \(headers.size) bytes exceed the header list limit"), Metadata())
-            } else {
-                complete(Self.status(from: headers), Metadata(headerFields: headers.fields.map { ($0.name, $0.value) }))
-            }
+            complete(Self.status(from: headers), Metadata(headerFields: headers.fields.map { ($0.name, $0.value) }))
             stopSendingIfNeeded()
         }
     }
@@ -109,7 +118,7 @@ final class ClientStream {
     }
 
     func received(_ data: ByteBuffer, endsStream: Bool) {
-        unconsumedBytes += data.readableBytes
+        heldBytes.hold(data.readableBytes)
         guard outcome == nil, deframer != nil else {
             returnUnconsumedBytes()
             return
@@ -131,10 +140,7 @@ final class ClientStream {
     }
 
     private func returnUnconsumedBytes() {
-        guard unconsumedBytes > 0 else { return }
-        session.consume(unconsumedBytes, on: id)
-        unconsumedBytes = 0
-        connection.scheduleFlush()
+        if heldBytes.release(to: session, on: id) { connection.scheduleFlush() }
     }
 
     /// The HTTP/2 stream closed. Without a status yet, that is a reset or a
@@ -147,8 +153,9 @@ final class ClientStream {
             return
         }
         if errorCode == .refusedStream && initialMetadata == nil {
-            isRetryable = true
-            complete(RPCStatus(.unavailable, "the server refused the stream before processing it"), Metadata())
+            let error = RPCError(.unavailable, "the server refused the stream before processing it")
+            if isReplayable { refusal = ClientConnectionHandler.Refused(error: error) }
+            complete(error.status, error.metadata)
             return
         }
         let code: RPCStatus.Code = switch errorCode {
@@ -223,11 +230,37 @@ final class ClientStream {
         for waiter in waiters { waitForInitialMetadata(waiter) }
     }
 
+    /// Resumes once the response starts (its headers arrive) or the call
+    /// ends. Throws ``ClientConnectionHandler/Refused`` for a replayable call
+    /// the server refused unprocessed.
+    func waitForStart(_ continuation: CheckedContinuation<Void, any Error>) {
+        if initialMetadata != nil || outcome != nil {
+            resumeStartWaiter(continuation)
+        } else {
+            startWaiters.append(continuation)
+        }
+    }
+
+    private func resumeStartWaiter(_ waiter: CheckedContinuation<Void, any Error>) {
+        if let refusal { waiter.resume(throwing: refusal) } else { waiter.resume() }
+    }
+
+    private func resumeStartWaiters() {
+        for waiter in startWaiters { resumeStartWaiter(waiter) }
+        startWaiters.removeAll()
+    }
+
     /// Everything a unary call returns, once its status arrives.
     typealias Completion = (initialMetadata: Metadata, messages: [ByteBuffer], outcome: Outcome)
 
+    /// Resumes once the call ends. Throws ``ClientConnectionHandler/Refused``
+    /// for a replayable call the server refused unprocessed.
     func waitForCompletion(_ continuation: CheckedContinuation<Completion, any Error>) {
         whenComplete { [self] outcome in
+            if let refusal {
+                continuation.resume(throwing: refusal)
+                return
+            }
             do {
                 let messages = try responses.map { try deframer!.inflate($0) }
                 continuation.resume(returning: (initialMetadata ?? Metadata(), messages, outcome))
@@ -260,7 +293,7 @@ final class ClientStream {
         guard !requestFinished else { throw RPCError(.internal, "a request was written after the request stream was finished") }
         session.send(framed, on: id)
         connection.scheduleFlush()
-        return session.bufferedBytes(on: id) < Self.highWaterMark
+        return OutboundBackpressure.hasRoom(session.bufferedBytes(on: id))
     }
 
     func finishRequests() {
@@ -273,18 +306,15 @@ final class ClientStream {
     func waitForDrain(_ continuation: CheckedContinuation<Void, Error>) {
         if let outcome, outcome.status.code != .ok {
             continuation.resume(throwing: RPCError(outcome.status.code, outcome.status.message))
-        } else if session.bufferedBytes(on: id) < Self.highWaterMark || outcome != nil {
+        } else if outcome != nil {
             continuation.resume()
-        } else if drainWaiter != nil {
-            continuation.resume(throwing: RPCError(.internal, "the request stream was written by two tasks at once"))
         } else {
-            drainWaiter = continuation
+            backpressure.wait(continuation, bufferedBytes: session.bufferedBytes(on: id), stream: "request")
         }
     }
 
     func didDrain() {
-        drainWaiter?.resume()
-        drainWaiter = nil
+        backpressure.resume()
     }
 
     // MARK: Completion
@@ -303,11 +333,9 @@ final class ClientStream {
         deadlineTimer?.cancel()
         deadlineTimer = nil
         resumeInitialWaiters()
+        resumeStartWaiters()
         resumeResponseWaiter()
-        if let drainWaiter {
-            self.drainWaiter = nil
-            if status.code == .ok { drainWaiter.resume() } else { drainWaiter.resume(throwing: RPCError(status.code, status.message)) }
-        }
+        backpressure.resume(throwing: status.code == .ok ? nil : RPCError(status.code, status.message))
         let observers = outcomeObservers
         outcomeObservers.removeAll()
         for observer in observers { observer((status, trailers)) }

@@ -28,22 +28,26 @@ final class LoadBalancer: Sendable {
     /// A connection to use for the next call, ready to open streams.
     func pick(waitForReady: Bool, deadline: ContinuousClock.Instant?) async throws -> ClientConnection.Ready {
         try await resolveIfNeeded()
-        let candidates: [ClientConnection] = state.withLock { state in
-            guard !state.connections.isEmpty else { return [] }
-            let count = state.connections.count
-            let start = state.next % count
-            state.next = (start + 1) % count
-            return (0..<count).map { state.connections[(start + $0) % count] }
+        // Round-robin from the next slot: the first live connection; else the
+        // first not backing off; else the next one in turn.
+        let chosen: ClientConnection? = state.withLock { state in
+            let connections = state.connections
+            guard !connections.isEmpty else { return nil }
+            let start = state.next % connections.count
+            state.next = (start + 1) % connections.count
+            var notBackingOff: ClientConnection?
+            for offset in 0..<connections.count {
+                let connection = connections[(start + offset) % connections.count]
+                if connection.isReady { return connection }
+                if notBackingOff == nil, !connection.isBackingOff { notBackingOff = connection }
+            }
+            return notBackingOff ?? connections[start]
         }
-        guard !candidates.isEmpty else { throw RPCError(.unavailable, "the channel to \(target) is closed") }
-        // Prefer a live connection; then one not backing off; then the first.
-        let chosen = candidates.first(where: \.isReady)
-            ?? candidates.first(where: { !$0.isBackingOff })
-            ?? candidates[0]
+        guard let chosen else { throw RPCError(.unavailable, "the channel to \(target) is closed") }
         do {
             return try await chosen.ready(waitForReady: false, deadline: deadline)
         } catch let error as RPCError where error.code == .unavailable {
-            for other in candidates where other !== chosen && !other.isBackingOff {
+            for other in state.withLock({ $0.connections }) where other !== chosen && !other.isBackingOff {
                 if let ready = try? await other.ready(waitForReady: false, deadline: deadline) { return ready }
             }
             guard waitForReady else { throw error }

@@ -11,8 +11,7 @@ struct MessageCodec<Request, Response>: Sendable {
 extension MessageCodec where Request: ProtobufMessage, Response: ProtobufMessage {
     init(compression: CompressionAlgorithm, maxSendMessageSize: Int, limits: DecodingLimits) {
         encode = { message in
-            try MessageFramer.frame(message, compression: compression, maxMessageSize: maxSendMessageSize,
-                                    allocator: ByteBufferAllocator())
+            try MessageFramer.frame(message, compression: compression, maxMessageSize: maxSendMessageSize)
         }
         decode = { buffer in
             do {
@@ -27,8 +26,7 @@ extension MessageCodec where Request: ProtobufMessage, Response: ProtobufMessage
 extension MessageCodec where Request == ByteBuffer, Response == ByteBuffer {
     init(compression: CompressionAlgorithm, maxSendMessageSize: Int) {
         encode = { payload in
-            try MessageFramer.frame(payload: payload, compression: compression, maxMessageSize: maxSendMessageSize,
-                                    allocator: ByteBufferAllocator())
+            try MessageFramer.frame(payload: payload, compression: compression, maxMessageSize: maxSendMessageSize)
         }
         decode = { $0 }
     }

@@ -56,7 +56,7 @@ struct ServerCallHandle: Sendable {
     func send<Message: ProtobufMessage>(_ message: Message, compress: Bool?) async throws {
         let compressed = (compress ?? context.compressResponses) && clientAcceptsGzip
         let framed = try MessageFramer.frame(message, compression: compressed ? .gzip : .identity,
-                                             maxMessageSize: maxSendMessageSize, allocator: ByteBufferAllocator())
+                                             maxMessageSize: maxSendMessageSize)
         if eventLoop.inEventLoop, try stream.value.write(framed) {
             return
         }

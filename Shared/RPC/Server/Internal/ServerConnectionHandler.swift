@@ -47,7 +47,19 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     /// whether it is compressed, so advertising gzip lets any of them be.
     static let gzipResponseHeaders = baseResponseHeaders + [HTTP2Header("grpc-encoding", "gzip")]
     /// The trailers of most successful calls.
-    static let okTrailers = [HTTP2Header("grpc-status", "0")]
+    private static let okTrailers = [HTTP2Header("grpc-status", "0")]
+
+    /// `status` as header fields (the message only when there is one),
+    /// followed by `metadata`.
+    static func statusFields(_ status: RPCStatus, metadata: Metadata) -> [HTTP2Header] {
+        if status.code == .ok, status.message.isEmpty, metadata.isEmpty { return okTrailers }
+        var fields = [HTTP2Header("grpc-status", String(status.code.rawValue))]
+        if !status.message.isEmpty {
+            fields.append(HTTP2Header("grpc-message", PercentEncoding.encode(status.message)))
+        }
+        for (name, value) in metadata.headerFields { fields.append(HTTP2Header(name, value)) }
+        return fields
+    }
 
     var interceptors: [any RPCServerInterceptor] { router.interceptors }
 
@@ -235,13 +247,13 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
             respond(to: id, with: error)
             return
         }
-        var deadline: ContinuousClock.Instant?
+        var timeLimit: Duration?
         if let timeout {
             guard let duration = GRPCTimeout.parse(timeout) else {
                 respond(to: id, with: RPCError(.internal, "malformed grpc-timeout '\(timeout)'"))
                 return
             }
-            deadline = ContinuousClock.now + duration
+            timeLimit = duration
         }
         var requestEncoding: CompressionAlgorithm?
         if let encoding {
@@ -253,13 +265,13 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         }
         let context = RPCServerContext(
             path: path, service: route.service, method: route.method, kind: route.handler.kind,
-            metadata: Metadata(headerFields: custom), peer: peer, deadline: deadline, logger: logger)
+            metadata: Metadata(headerFields: custom), peer: peer, deadline: timeLimit.map { .now + $0 }, logger: logger)
         let stream = ServerStream(
             id: id, connection: self, route: route, context: context, requestEncoding: requestEncoding,
-            clientAcceptsGzip: CompressionAlgorithm.accepted(by: acceptEncoding).contains(.gzip),
+            clientAcceptsGzip: CompressionAlgorithm.isGzipAccepted(by: acceptEncoding),
             maxReceiveMessageSize: configuration.maxReceiveMessageSize)
         streams[id] = stream
-        stream.start()
+        stream.start(timeLimit: timeLimit)
         if headers.endsStream { stream.receive(ByteBuffer(), endsStream: true) }
     }
 
@@ -272,20 +284,13 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
 
     /// A trailers-only response for a call rejected before it started.
     private func respond(to id: Int32, with error: RPCError) {
-        var headers = Self.baseResponseHeaders
-        headers.append(HTTP2Header("grpc-status", String(error.code.rawValue)))
-        headers.append(HTTP2Header("grpc-message", PercentEncoding.encode(error.message)))
-        submitFinalResponse(headers, on: id)
+        submitFinalResponse(Self.baseResponseHeaders + Self.statusFields(error.status, metadata: error.metadata), on: id)
     }
 
     /// A non-200 response for requests that are not gRPC at all.
     private func respondHTTP(to id: Int32, status: String, message: String) {
-        submitFinalResponse([
-            HTTP2Header(":status", status),
-            HTTP2Header("content-type", "application/grpc"),
-            HTTP2Header("grpc-status", String(RPCStatus.Code.internal.rawValue)),
-            HTTP2Header("grpc-message", PercentEncoding.encode(message)),
-        ], on: id)
+        submitFinalResponse([HTTP2Header(":status", status), HTTP2Header("content-type", "application/grpc")]
+                            + Self.statusFields(RPCStatus(.internal, message), metadata: Metadata()), on: id)
     }
 
     private func submitFinalResponse(_ headers: [HTTP2Header], on id: Int32) {
@@ -420,7 +425,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     }
 
     private func sendFinalGoAway() {
-        session.submitGoAway(lastStreamID: session.lastProcessedStreamID, errorCode: .noError, debugData: "server shutting down")
+        session.submitGoAway(errorCode: .noError, debugData: "server shutting down")
         scheduleFlush()
     }
 

@@ -23,25 +23,21 @@ final class ServerStream {
     private var requests = CircularBuffer<MessageDeframer.Frame>()
     private var requestsEnded = false
     private var requestWaiter: CheckedContinuation<ServerCallHandle.RawMessage?, Error>?
-    /// Received bytes not yet returned to flow control because the handler
-    /// has not read the messages they carried.
-    private var unconsumedBytes = 0
+    /// Held while the handler has not read the messages they carried.
+    private var heldBytes = HeldBytes()
 
     // Responses.
     private var headersSent = false
     private(set) var statusSent = false
-    private var drainWaiter: CheckedContinuation<Void, Error>?
+    private var backpressure = OutboundBackpressure()
 
     // Lifecycle.
     private(set) var isClosed = false
-    private var handlerRunning = false
+    /// Set while the handler runs.
     private var task: Task<Void, Never>?
     /// Why waiting operations fail once the call is over.
     private var terminalError: RPCError?
     private var deadlineTimer: Scheduled<Void>?
-
-    /// Buffered response bytes beyond which writers wait for the client.
-    private static let highWaterMark = 256 * 1024
 
     init(id: Int32, connection: ServerConnectionHandler, route: ServerRouter.Route,
          context: RPCServerContext, requestEncoding: CompressionAlgorithm?, clientAcceptsGzip: Bool,
@@ -58,12 +54,12 @@ final class ServerStream {
 
     // MARK: Start
 
-    /// Arms the deadline and, for streaming requests, starts the handler at once.
-    func start() {
-        if let deadline = context.deadline {
-            let remaining = deadline - ContinuousClock.now
-            let eventLoop = connection.eventLoop
-            deadlineTimer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(max(remaining.nanoseconds, 0))) { [weak self] in
+    /// Arms the deadline, `timeLimit` from now (the clock was read for the
+    /// context's deadline already), and, for streaming requests, starts the
+    /// handler at once.
+    func start(timeLimit: Duration?) {
+        if let timeLimit {
+            deadlineTimer = connection.eventLoop.assumeIsolated().scheduleTask(in: timeLimit.timeAmount) { [weak self] in
                 self?.deadlineExpired()
             }
         }
@@ -72,7 +68,6 @@ final class ServerStream {
 
     private func startHandler(singleRequest: ServerCallHandle.RawMessage?) {
         guard !statusSent, !isClosed else { return }
-        handlerRunning = true
         connection.handlerStarted()
         let handle = ServerCallHandle(
             stream: NIOLoopBound(self, eventLoop: connection.eventLoop),
@@ -103,7 +98,6 @@ final class ServerStream {
     }
 
     private func handlerFinished(_ outcome: Result<Void, any Error>) {
-        handlerRunning = false
         task = nil
         connection.handlerFinished()
         guard !statusSent, !isClosed else { return }
@@ -124,7 +118,7 @@ final class ServerStream {
     // MARK: Requests
 
     func receive(_ data: ByteBuffer, endsStream: Bool) {
-        unconsumedBytes += data.readableBytes
+        heldBytes.hold(data.readableBytes)
         guard !statusSent else {
             // The call is over; keep the connection's window open.
             returnUnconsumedBytes()
@@ -173,10 +167,7 @@ final class ServerStream {
     }
 
     private func returnUnconsumedBytes() {
-        guard unconsumedBytes > 0 else { return }
-        session.consume(unconsumedBytes, on: id)
-        unconsumedBytes = 0
-        connection.scheduleFlush()
+        if heldBytes.release(to: session, on: id) { connection.scheduleFlush() }
     }
 
     /// The next request if one is ready (or the end, as `.some(nil)`); nil
@@ -234,7 +225,7 @@ final class ServerStream {
         }
         session.send(framed, on: id)
         connection.scheduleFlush()
-        return session.bufferedBytes(on: id) < Self.highWaterMark
+        return OutboundBackpressure.hasRoom(session.bufferedBytes(on: id))
     }
 
     /// Sends the response headers now unless they went out already.
@@ -248,29 +239,30 @@ final class ServerStream {
     func waitForDrain(_ continuation: CheckedContinuation<Void, Error>) {
         if let terminalError {
             continuation.resume(throwing: terminalError)
-        } else if session.bufferedBytes(on: id) < Self.highWaterMark {
-            continuation.resume()
-        } else if drainWaiter != nil {
-            continuation.resume(throwing: RPCError(.internal, "the response stream was written by two tasks at once"))
         } else {
-            drainWaiter = continuation
+            backpressure.wait(continuation, bufferedBytes: session.bufferedBytes(on: id), stream: "response")
         }
     }
 
     func didDrain() {
-        drainWaiter?.resume()
-        drainWaiter = nil
+        backpressure.resume()
     }
 
     private func sendHeaders() throws {
         headersSent = true
-        var headers = clientAcceptsGzip ? ServerConnectionHandler.gzipResponseHeaders : ServerConnectionHandler.baseResponseHeaders
-        for (name, value) in context.initialMetadata.headerFields { headers.append(HTTP2Header(name, value)) }
+        let base = clientAcceptsGzip ? ServerConnectionHandler.gzipResponseHeaders : ServerConnectionHandler.baseResponseHeaders
         do {
-            try session.submitResponse(on: id, headers: headers, endStream: false)
+            try session.submitResponse(on: id, headers: withInitialMetadata(base), endStream: false)
         } catch {
             throw RPCError(.internal, "failed to send response headers: \(error)")
         }
+    }
+
+    /// `base` followed by the handler's initial metadata.
+    private func withInitialMetadata(_ base: [HTTP2Header]) -> [HTTP2Header] {
+        var headers = base
+        for (name, value) in context.initialMetadata.headerFields { headers.append(HTTP2Header(name, value)) }
+        return headers
     }
 
     // MARK: Completion
@@ -299,23 +291,13 @@ final class ServerStream {
         requests.removeAll()
         deframer.discard()
         returnUnconsumedBytes()
-        var fields: [HTTP2Header]
-        if status.code == .ok, status.message.isEmpty, metadata.isEmpty {
-            fields = ServerConnectionHandler.okTrailers
-        } else {
-            fields = [HTTP2Header("grpc-status", String(status.code.rawValue))]
-            if !status.message.isEmpty {
-                fields.append(HTTP2Header("grpc-message", PercentEncoding.encode(status.message)))
-            }
-            for (name, value) in metadata.headerFields { fields.append(HTTP2Header(name, value)) }
-        }
+        let fields = ServerConnectionHandler.statusFields(status, metadata: metadata)
         if headersSent {
             session.finish(id, trailers: fields)
         } else {
-            var headers = ServerConnectionHandler.baseResponseHeaders
-            for (name, value) in context.initialMetadata.headerFields { headers.append(HTTP2Header(name, value)) }
             do {
-                try session.submitResponse(on: id, headers: headers + fields, endStream: true)
+                try session.submitResponse(on: id, headers: withInitialMetadata(ServerConnectionHandler.baseResponseHeaders) + fields,
+                                           endStream: true)
             } catch {
                 session.reset(id, errorCode: .internalError)
             }
@@ -330,7 +312,7 @@ final class ServerStream {
         deadlineTimer = nil
         // Bytes of a closed stream still count against the connection window.
         returnUnconsumedBytes()
-        if handlerRunning {
+        if task != nil {
             cancel(with: statusSent
                    ? RPCError(.cancelled, "the call has already completed")
                    : RPCError(.cancelled, "the client cancelled the call"))
@@ -347,7 +329,6 @@ final class ServerStream {
     func cancelWaiters(_ error: RPCError) {
         requestWaiter?.resume(throwing: terminalError ?? error)
         requestWaiter = nil
-        drainWaiter?.resume(throwing: terminalError ?? error)
-        drainWaiter = nil
+        backpressure.resume(throwing: terminalError ?? error)
     }
 }
