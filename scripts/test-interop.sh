@@ -34,7 +34,7 @@ echo "== Swift interop-client -> grpcio server"
   --skip=client_compressed_unary,client_compressed_streaming
 
 echo "== robustness (raw HTTP/2) -> Swift interop-server"
-"$python" Tests/python/robustness.py --host 127.0.0.1 --port "$swift_port" --case all
+"$python" Tests/python/robustness.py --host 127.0.0.1 --port "$swift_port" --case all --strict
 
 # The server survived all of it.
 kill -0 "${pids[0]}" || { echo "interop-server died:" >&2; cat "$logs/swift-server.log" >&2; exit 1; }

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Postgres
 
-/// Everything a service reads from its environment (DESIGN.md,
+/// Everything a service reads from its environment (README,
 /// "Configuration"). Parsing fails on the first bad value with a
 /// ``ConfigurationError`` naming the variable.
 public struct ServiceConfiguration: Sendable {
@@ -73,14 +73,5 @@ public struct ServiceConfiguration: Sendable {
             throw ConfigurationError(variable: variable, problem: "'\(value)' has no valid port (1-65535)")
         }
         return (host, port)
-    }
-
-    /// `ANALYTICS_TIME_ZONE` (default UTC), for services that keep calendar days.
-    public static func timeZone(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> TimeZone {
-        guard let name = environment["ANALYTICS_TIME_ZONE"], !name.isEmpty else { return TimeZone(identifier: "UTC")! }
-        guard let zone = TimeZone(identifier: name) else {
-            throw ConfigurationError(variable: "ANALYTICS_TIME_ZONE", problem: "'\(name)' is not a known time zone (e.g. Europe/Berlin)")
-        }
-        return zone
     }
 }

@@ -24,7 +24,7 @@ import os
 import sys
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-GEN_DIR = os.environ.get("GRPC_PY_GEN_DIR", os.path.join(REPO_ROOT, ".build-python", "gen"))
+GEN_DIR = os.path.join(REPO_ROOT, ".build-python", "gen")
 
 if not os.path.isfile(os.path.join(GEN_DIR, "grpc", "testing", "test_pb2.py")):
     sys.stderr.write(

@@ -24,7 +24,6 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 EMPTY_CALL = "/grpc.testing.TestService/EmptyCall"
 UNARY_CALL = "/grpc.testing.TestService/UnaryCall"
 STREAMING_OUTPUT_CALL = "/grpc.testing.TestService/StreamingOutputCall"
@@ -80,11 +79,8 @@ class StreamState:
         self.headers = None          # list of (name, value) of the first HEADERS
         self.trailers = None         # list of (name, value) of the trailing HEADERS
         self.data = bytearray()
-        self.data_frames = 0
         self.ended = False           # END_STREAM received
         self.reset_code = None       # RST_STREAM error code (from the server)
-        self.started = time.monotonic()
-        self.finished_at = None
 
     @property
     def done(self):
@@ -157,11 +153,9 @@ class ConnectionClosed(Exception):
 class H2Client:
     """One HTTP/2 connection. All reads are bounded by deadlines."""
 
-    def __init__(self, host, port, timeout=10.0, local_settings=None, auto_window=True,
-                 connect_timeout=5.0):
+    def __init__(self, host, port, timeout=10.0, local_settings=None, connect_timeout=5.0):
         self.host, self.port = host, port
         self.timeout = timeout
-        self.auto_window = auto_window
         self.sock = socket.create_connection((host, port), timeout=connect_timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         config = h2.config.H2Configuration(client_side=True, header_encoding="utf-8")
@@ -259,8 +253,7 @@ class H2Client:
         elif isinstance(ev, h2.events.DataReceived):
             st = self._state(ev.stream_id)
             st.data += ev.data
-            st.data_frames += 1
-            if self.auto_window and ev.flow_controlled_length:
+            if ev.flow_controlled_length:
                 try:
                     self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
                 except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
@@ -268,12 +261,10 @@ class H2Client:
         elif isinstance(ev, h2.events.StreamEnded):
             st = self._state(ev.stream_id)
             st.ended = True
-            st.finished_at = time.monotonic()
         elif isinstance(ev, h2.events.StreamReset):
             st = self._state(ev.stream_id)
             if ev.remote_reset:
                 st.reset_code = int(ev.error_code)
-                st.finished_at = time.monotonic()
         elif isinstance(ev, h2.events.ConnectionTerminated):
             self.goaway = (int(ev.error_code), ev.last_stream_id, ev.additional_data)
 
@@ -292,13 +283,6 @@ class H2Client:
         self.wait_for(lambda: st.done or (self.goaway is not None and sid > self.goaway[1]),
                       timeout)
         return st
-
-    def wait_closed(self, timeout):
-        """True if the peer closed the connection within `timeout`."""
-        deadline = time.monotonic() + timeout
-        while not self.closed and time.monotonic() < deadline:
-            self.pump(min(0.5, deadline - time.monotonic()))
-        return self.closed
 
     # -- requests ---------------------------------------------------------
 

@@ -181,6 +181,27 @@ def add_reflection(server, names):
     server.add_generic_rpc_handlers((handler,))
 
 
+def serve(server, host, port, on_stop=lambda: None, grace=2):
+    """Listens on host:port, prints `READY <port>`, serves until SIGTERM or
+    SIGINT, then calls `on_stop` and stops with `grace` seconds. Returns
+    the exit status."""
+    host = host if ":" not in host else "[%s]" % host
+    bound = server.add_insecure_port("%s:%d" % (host, port))
+    if bound == 0:
+        print("cannot listen on %s:%d" % (host, port), file=sys.stderr)
+        return 1
+    server.start()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    print("READY %d" % bound, flush=True)
+    while not stop.wait(3600):
+        pass
+    on_stop()
+    server.stop(grace=grace).wait()
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, required=True, help="0 picks a free port")
@@ -204,22 +225,7 @@ def main(argv=None):
     add_reflection(server, (TEST_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME,
                             REFLECTION_V1))
 
-    host = args.host if ":" not in args.host else "[%s]" % args.host
-    port = server.add_insecure_port("%s:%d" % (host, args.port))
-    if port == 0:
-        print("cannot listen on %s:%d" % (args.host, args.port), file=sys.stderr)
-        return 1
-    server.start()
-
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    print("READY %d" % port, flush=True)
-    while not stop.wait(3600):
-        pass
-    health_servicer.enter_graceful_shutdown()
-    server.stop(grace=2).wait()
-    return 0
+    return serve(server, args.host, args.port, on_stop=health_servicer.enter_graceful_shutdown)
 
 
 if __name__ == "__main__":

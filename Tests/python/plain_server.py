@@ -16,19 +16,15 @@ prints `READY <port>` once listening; SIGTERM/SIGINT stop it.
 """
 
 import argparse
-import signal
 import sys
-import threading
 from concurrent import futures
 
 import genpath  # noqa: F401  (makes the generated modules importable)
 import grpc
-from grpc.testing import test_pb2, test_pb2_grpc
+from grpc.testing import test_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from interop_server import TestService
-
-TEST_SERVICE = test_pb2.DESCRIPTOR.services_by_name["TestService"].full_name
+from interop_server import TEST_SERVICE, TestService, serve
 
 
 def main(argv=None):
@@ -43,19 +39,7 @@ def main(argv=None):
     if args.reflection == "v1alpha":
         reflection.enable_server_reflection((TEST_SERVICE, reflection.SERVICE_NAME), server)
 
-    port = server.add_insecure_port("%s:%d" % (args.host, args.port))
-    if port == 0:
-        print("cannot listen on %s:%d" % (args.host, args.port), file=sys.stderr)
-        return 1
-    server.start()
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    print("READY %d" % port, flush=True)
-    while not stop.wait(3600):
-        pass
-    server.stop(grace=1).wait()
-    return 0
+    return serve(server, args.host, args.port, grace=1)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,11 @@ with an empty message, so any server whose method at --path accepts an empty
 request works (e.g. --path /grpc.health.v1.Health/Check). zero_window_reader
 needs grpc.testing.TestService/StreamingOutputCall.
 
+Some cases accept more than one sound reaction from an arbitrary server (a
+rapid-reset flood may be met with GOAWAY, a close, or simply survived).
+`--strict` asks for what our server promises instead: GOAWAY
+ENHANCE_YOUR_CALM for the flood, and every idle connection accepted and kept.
+
 Only loopback targets are accepted, and every loop is bounded.
 """
 
@@ -226,6 +231,9 @@ def rapid_reset(opts):
         detail = "sent %d HEADERS+RST_STREAM pairs in %.2fs" % (sent, elapsed)
         if stop_reason:
             detail += " (%s)" % stop_reason
+        if opts.strict:
+            need(c.goaway is not None and c.goaway[0] == h2.errors.ErrorCodes.ENHANCE_YOUR_CALM,
+                 "--strict: the flood got no GOAWAY ENHANCE_YOUR_CALM (%s)" % detail)
         if c.goaway is not None:
             code, last, _ = c.goaway
             detail += "; GOAWAY %s, last_stream_id %d (%d streams sent before it was seen)" % (
@@ -292,6 +300,9 @@ def idle_connections(opts):
         for c in conns:
             c.pump(0.001)
         dropped = sum(1 for c in conns if c.closed or c.goaway is not None)
+        if opts.strict:
+            need(failures == 0 and dropped == 0,
+                 "--strict: %d idle connections failed to connect and %d were closed" % (failures, dropped))
         return ("%d idle connections held %.1fs (%d failed to connect, %d closed by the server); "
                 "new connection OK meanwhile" % (len(conns), opts.idle_seconds, failures, dropped))
     finally:
@@ -407,6 +418,8 @@ def main(argv=None):
                     help="unary method taking an empty request, used for correct calls")
     ap.add_argument("--timeout", type=float, default=5.0,
                     help="seconds to wait for any one answer (default 5)")
+    ap.add_argument("--strict", action="store_true",
+                    help="require GOAWAY ENHANCE_YOUR_CALM for rapid reset and no dropped idle connections")
     ap.add_argument("--rapid-reset-streams", type=int, default=20000)
     ap.add_argument("--idle-connections", type=int, default=300)
     ap.add_argument("--idle-seconds", type=float, default=3.0)

@@ -2,7 +2,7 @@ import Foundation
 import RestaurantAPI
 import ServiceKit
 
-/// The catalog service: menu categories and products (API.md,
+/// The catalog service: menu categories and products (README, "The catalog API";
 /// `restaurant.catalog.v1.CatalogService`, port 50051, schema `catalog`).
 public enum Catalog {
     /// Everything ``ServiceRunner`` needs to run the service.

@@ -9,17 +9,9 @@ public struct MetricsInterceptor: RPCServerInterceptor {
     }
 
     public func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
-        let start = ContinuousClock.now
-        var code = RPCStatus.Code.ok
-        defer {
-            let (seconds, attoseconds) = (ContinuousClock.now - start).components
+        try await measure(next) { code, elapsed in
+            let (seconds, attoseconds) = elapsed.components
             registry.record(method: context.path, code: code.name, seconds: Double(seconds) + Double(attoseconds) / 1e18)
-        }
-        do {
-            try await next()
-        } catch {
-            code = RPCStatus(error: error).code
-            throw error
         }
     }
 }

@@ -101,7 +101,7 @@ public actor ReflectionClient {
         for (question, buffer) in zip(questions, responses) {
             let response: Grpc_Reflection_V1_ServerReflectionResponse
             do {
-                response = try Grpc_Reflection_V1_ServerReflectionResponse(buffer: buffer, limits: DescriptorPool.decodingLimits)
+                response = try Grpc_Reflection_V1_ServerReflectionResponse(buffer: buffer, limits: .descriptorSets)
             } catch {
                 throw .rpc(RPCError(.internal, "the reflection service sent an undecodable response: \(error)"))
             }

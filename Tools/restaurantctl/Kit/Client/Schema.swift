@@ -23,7 +23,7 @@ public actor Schema {
         for path in paths {
             let bytes = try DataArgument.readFile(path)
             do {
-                files += try Google_Protobuf_FileDescriptorSet(serializedBytes: bytes, limits: DescriptorPool.decodingLimits).file
+                files += try Google_Protobuf_FileDescriptorSet(serializedBytes: bytes, limits: .descriptorSets).file
             } catch {
                 throw .local("\(path) is not a FileDescriptorSet (write one with protoc --include_imports -o FILE x.proto): \(error)")
             }
@@ -195,7 +195,7 @@ public actor Schema {
         var protos: [Google_Protobuf_FileDescriptorProto] = []
         for bytes in files {
             do {
-                protos.append(try Google_Protobuf_FileDescriptorProto(serializedBytes: bytes, limits: DescriptorPool.decodingLimits))
+                protos.append(try Google_Protobuf_FileDescriptorProto(serializedBytes: bytes, limits: .descriptorSets))
             } catch {
                 throw .rpc(RPCError(.internal, "the reflection service sent an undecodable file descriptor: \(error)"))
             }

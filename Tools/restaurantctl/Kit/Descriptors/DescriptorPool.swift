@@ -23,9 +23,6 @@ public final class DescriptorPool: Sendable {
     private let enums: [String: ProtoEnum]
     private let servicesByName: [String: ProtoService]
 
-    /// Descriptors larger than the default message limit are fine here.
-    static let decodingLimits = DecodingLimits(maxMessageSize: 256 * 1024 * 1024, maxDepth: 100)
-
     /// A pool of the given files. Files with the same name are kept once.
     public convenience init(files protos: [Google_Protobuf_FileDescriptorProto]) throws(DescriptorError) {
         try self.init(parsed: protos.map(ProtoFile.init))
@@ -90,7 +87,7 @@ public final class DescriptorPool: Sendable {
         var protos: [Google_Protobuf_FileDescriptorProto] = []
         for (index, bytes) in serializedFiles.enumerated() {
             do {
-                protos.append(try Google_Protobuf_FileDescriptorProto(serializedBytes: bytes, limits: Self.decodingLimits))
+                protos.append(try Google_Protobuf_FileDescriptorProto(serializedBytes: bytes, limits: .descriptorSets))
             } catch {
                 throw DescriptorError("file descriptor \(index + 1) does not decode: \(error)")
             }
@@ -102,7 +99,7 @@ public final class DescriptorPool: Sendable {
     public convenience init(descriptorSet bytes: [UInt8]) throws(DescriptorError) {
         let set: Google_Protobuf_FileDescriptorSet
         do {
-            set = try Google_Protobuf_FileDescriptorSet(serializedBytes: bytes, limits: Self.decodingLimits)
+            set = try Google_Protobuf_FileDescriptorSet(serializedBytes: bytes, limits: .descriptorSets)
         } catch {
             throw DescriptorError("not a FileDescriptorSet (as `protoc --include_imports -o FILE` writes): \(error)")
         }

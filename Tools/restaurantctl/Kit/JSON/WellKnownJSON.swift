@@ -1,12 +1,10 @@
 import Foundation
+import WellKnownTypes
 
 /// The text forms the proto3 JSON mapping gives some well-known types:
 /// Timestamp (RFC 3339), Duration (`"1.5s"`), FieldMask (`"a.b,c"`), and
 /// base64 for bytes.
 enum WellKnownJSON {
-    // Timestamp range: 0001-01-01T00:00:00Z ... 9999-12-31T23:59:59.999999999Z.
-    static let minTimestampSeconds: Int64 = -62_135_596_800
-    static let maxTimestampSeconds: Int64 = 253_402_300_799
     static let maxDurationSeconds: Int64 = 315_576_000_000
 
     // MARK: Any
@@ -22,7 +20,7 @@ enum WellKnownJSON {
     // MARK: Timestamp
 
     static func formatTimestamp(seconds: Int64, nanos: Int32) -> String? {
-        guard seconds >= minTimestampSeconds, seconds <= maxTimestampSeconds, nanos >= 0, nanos <= 999_999_999 else {
+        guard Google_Protobuf_Timestamp.validSeconds.contains(seconds), nanos >= 0, nanos <= 999_999_999 else {
             return nil
         }
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
@@ -83,7 +81,7 @@ enum WellKnownJSON {
         }
         guard index == chars.count else { return nil }
         let seconds = days(fromCivil: year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset
-        guard seconds >= minTimestampSeconds, seconds <= maxTimestampSeconds else { return nil }
+        guard Google_Protobuf_Timestamp.validSeconds.contains(seconds) else { return nil }
         return (seconds, Int32(nanos))
     }
 
