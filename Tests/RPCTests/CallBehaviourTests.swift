@@ -66,8 +66,10 @@ import WellKnownTypes
     }
 
     @Test func deadlinesAndCancellationStopTheHandler() async throws {
+        let started = Mutex(0)
         let cancelled = Mutex(0)
         let (slow, method) = probeService("test.Slow") { request, _ in
+            started.withLock { $0 += 1 }
             do {
                 try await Task.sleep(for: .seconds(30))
             } catch {
@@ -78,14 +80,18 @@ import WellKnownTypes
         }
         try await withServer([slow]) { port, _ in
             let channel = try channel(to: port)
+            // A second leaves the request time to reach the handler even while
+            // the other suites load the machine.
             let code = await failureCode {
-                _ = try await channel.unary(method, request: Grpc_Testing_Empty(), options: CallOptions(timeout: .milliseconds(200)))
+                _ = try await channel.unary(method, request: Grpc_Testing_Empty(), options: CallOptions(timeout: .seconds(1)))
             }
             #expect(code == .deadlineExceeded)
+            #expect(started.withLock { $0 } == 1, "the request never reached the handler")
             #expect(await eventually { cancelled.withLock { $0 } == 1 }, "the deadline did not cancel the handler")
 
+            // Cancel only once the handler runs, so the reset is what stops it.
             let call = Task { try await channel.unary(method, request: Grpc_Testing_Empty()) }
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(await eventually { started.withLock { $0 } == 2 })
             call.cancel()
             #expect(await failureCode { _ = try await call.value } == .cancelled)
             #expect(await eventually { cancelled.withLock { $0 } == 2 }, "RST_STREAM did not cancel the handler")
