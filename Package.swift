@@ -159,8 +159,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/RPCTests"),
         .testTarget(name: "ProtobufTests", dependencies: ["Protobuf", "SeededRandom", "WellKnownTypes", "RestaurantAPI", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/ProtobufTests"),
+        // What every service's tests share: the test cluster, schemas, the
+        // service run in-process or as a real process, expectations.
+        .target(name: "ServiceKitTesting", dependencies: [
+            "ServiceKit", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "RestaurantAPI", "WellKnownTypes",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/ServiceKitTesting"),
+        .testTarget(name: "ServiceKitTests", dependencies: [
+            "ServiceKit", "ServiceKitTesting", "Postgres", "RPC", "RestaurantAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/ServiceKitTests"),
         .testTarget(name: "CatalogTests", dependencies: [
-            "Catalog", "ServiceKit", "RestaurantAPI", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "WellKnownTypes",
+            "Catalog", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Tests/CatalogTests"),

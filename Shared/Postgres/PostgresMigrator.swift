@@ -3,7 +3,7 @@ import Logging
 /// Applies a service's migrations to its schema.
 ///
 /// Each pending migration runs in its own transaction together with its
-/// record in `<schema>.schema_migrations` (version, name, SHA-256 checksum,
+/// record in `<schema>.<historyTable>` (version, name, SHA-256 checksum,
 /// time), so a migration is applied completely and recorded, or not at
 /// all. A session-level `pg_advisory_lock`, keyed by the schema, makes
 /// replicas that start together take turns: the second finds the work done.
@@ -15,12 +15,18 @@ public struct PostgresMigrator: Sendable {
     public let migrations: [PostgresMigration]
     /// The schema migrated; nil means the pool configuration's schema.
     public let schema: String?
+    /// The table in `schema` recording what was applied. A second set of
+    /// migrations with its own versions (a library's tables beside the
+    /// service's) keeps its own history table.
+    public let historyTable: String
 
     /// - Throws: ``PostgresMigrationError/duplicateVersion(_:_:)`` when two
     ///   migrations share a version.
-    public init(migrations: [PostgresMigration], schema: String? = nil) throws(PostgresMigrationError) {
+    public init(migrations: [PostgresMigration], schema: String? = nil,
+                historyTable: String = "schema_migrations") throws(PostgresMigrationError) {
         self.migrations = try PostgresMigration.sorted(migrations)
         self.schema = schema
+        self.historyTable = historyTable
     }
 
     /// Applies the migrations not applied yet, in order, and returns them.
@@ -33,7 +39,7 @@ public struct PostgresMigrator: Sendable {
     public func run(on pool: PostgresPool) async throws -> [PostgresMigration] {
         let schema = self.schema ?? pool.configuration.schema ?? "public"
         let lockKey = Self.advisoryLockKey(schema: schema)
-        let table = "\(PostgresQuery.quoteIdentifier(schema)).schema_migrations"
+        let table = "\(PostgresQuery.quoteIdentifier(schema)).\(PostgresQuery.quoteIdentifier(historyTable))"
         return try await pool.withConnection { connection in
             _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))")
             do {

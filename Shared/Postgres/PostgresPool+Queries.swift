@@ -54,24 +54,37 @@ extension PostgresPool {
         }
     }
 
-    /// Runs `query` on a pooled connection and returns its rows.
+    /// Runs a read on a pooled connection and returns its rows.
     ///
     /// If the borrowed connection turns out to have died while it sat in
-    /// the pool, `query` runs again on another connection.
+    /// the pool, `query` runs again on another connection: use it for
+    /// statements that change nothing, and ``write(_:idempotent:file:line:)``
+    /// for those that do.
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
         try await borrow(retryingStaleConnection: true, file: file, line: line) { try await $0.query(query) }
     }
 
-    /// Runs `query` on a pooled connection and returns the number of rows
-    /// it affected.
+    /// Runs a statement that changes data (committing by itself) and
+    /// returns the rows it returns.
     ///
-    /// If the borrowed connection turns out to have died while it sat in
-    /// the pool, `query` runs again on another connection; in the rare
-    /// case that the server died right after committing it, it runs twice,
-    /// so prefer idempotent statements (or a transaction) where that matters.
+    /// A statement whose connection breaks before it answers may have
+    /// committed, so by default it is not run again: the caller gets
+    /// ``PostgresError/Code/connectionLost`` and decides. Pass
+    /// `idempotent: true` when running it twice changes nothing more than
+    /// running it once (`INSERT … ON CONFLICT DO NOTHING`, `UPDATE … SET x =
+    /// constant`), to retry on another connection like a read.
+    public func write(_ query: PostgresQuery, idempotent: Bool = false,
+                      file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
+        try await borrow(retryingStaleConnection: idempotent, file: file, line: line) { try await $0.query(query) }
+    }
+
+    /// Runs a statement that changes data and returns the number of rows
+    /// it affected. Retried on a stale connection only when `idempotent`
+    /// (see ``write(_:idempotent:file:line:)``).
     @discardableResult
-    public func execute(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> Int {
-        try await borrow(retryingStaleConnection: true, file: file, line: line) { try await $0.execute(query) }
+    public func execute(_ query: PostgresQuery, idempotent: Bool = false,
+                        file: String = #fileID, line: Int = #line) async throws -> Int {
+        try await borrow(retryingStaleConnection: idempotent, file: file, line: line) { try await $0.execute(query) }
     }
 
     /// Runs `body` in a transaction on one pooled connection: commits when
@@ -114,7 +127,7 @@ extension PostgresPool {
     /// Sends a notification on `channel` (`pg_notify`, with both values
     /// bound as parameters).
     public func notify(channel: String, payload: String = "") async throws {
-        try await execute("SELECT pg_notify(\(channel), \(payload))")
+        try await execute("SELECT pg_notify(\(channel), \(payload))", idempotent: false)
     }
 
     /// Subscribes to notifications on `channel`.

@@ -24,8 +24,9 @@ public struct ServiceConfiguration: Sendable {
 
     /// Reads the configuration of `service` from `environment`.
     /// - Parameters:
-    ///   - upstreams: the `*_ADDR` variables of services this one calls.
-    public init(service: String, defaultPort: Int, schema: String, upstreams upstreamVariables: [String] = [],
+    ///   - upstreams: the services this one calls; a required one whose
+    ///     variable is unset is a configuration error.
+    public init(service: String, defaultPort: Int, schema: String, upstreams dependencies: [UpstreamDependency] = [],
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
         (listenHost, listenPort) = try Self.address(environment["LISTEN_ADDR"] ?? "0.0.0.0:\(defaultPort)",
                                                    variable: "LISTEN_ADDR", defaultHost: "0.0.0.0")
@@ -50,8 +51,14 @@ public struct ServiceConfiguration: Sendable {
         }
         logLevel = parsed
         var upstreams: [String: String] = [:]
-        for variable in upstreamVariables {
-            guard let value = environment[variable], !value.isEmpty else { continue }
+        for dependency in dependencies {
+            let variable = dependency.variable
+            guard let value = environment[variable], !value.isEmpty else {
+                guard !dependency.required else {
+                    throw ConfigurationError(variable: variable, problem: "is required: the host:port of \(dependency.service)")
+                }
+                continue
+            }
             _ = try Self.address(value, variable: variable, defaultHost: nil)
             upstreams[variable] = value
         }

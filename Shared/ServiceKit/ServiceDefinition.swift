@@ -18,17 +18,21 @@ public struct ServiceDefinition: Sendable {
     public var schema: String
     /// The directory of the service's numbered `.sql` migrations.
     public var migrations: URL
+    /// ServiceKit's tables the service uses (outbox, processed events,
+    /// idempotency keys), created before its own migrations.
+    public var tables: Set<ServiceKitTable>
     /// `/pkg.Service/Method` paths that change data and need a bearer token.
     public var protectedPaths: Set<String>
-    /// The `*_ADDR` variables of services this one calls.
-    public var upstreams: [String]
+    /// The services this one calls.
+    public var upstreams: [UpstreamDependency]
     /// Descriptors served by reflection.
     public var descriptorFiles: [EmbeddedFileDescriptor]
     /// Builds the service's handlers once its dependencies exist.
     public var makeServices: @Sendable (ServiceContext) async throws -> [RPCService]
 
     public init(name: String, grpcServiceName: String, defaultPort: Int, schema: String,
-                migrations: URL, protectedPaths: Set<String>, upstreams: [String] = [],
+                migrations: URL, tables: Set<ServiceKitTable> = [], protectedPaths: Set<String>,
+                upstreams: [UpstreamDependency] = [],
                 descriptorFiles: [EmbeddedFileDescriptor] = ServiceDefinition.contractDescriptors,
                 makeServices: @escaping @Sendable (ServiceContext) async throws -> [RPCService]) {
         self.name = name
@@ -36,6 +40,7 @@ public struct ServiceDefinition: Sendable {
         self.defaultPort = defaultPort
         self.schema = schema
         self.migrations = migrations
+        self.tables = tables
         self.protectedPaths = protectedPaths
         self.upstreams = upstreams
         self.descriptorFiles = descriptorFiles

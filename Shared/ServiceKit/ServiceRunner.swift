@@ -40,8 +40,8 @@ public enum ServiceRunner {
         }
 
         // DB_SCHEMA may move the service to another schema; migrate that one.
-        let migrator = try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations),
-                                            schema: configuration.database.schema ?? definition.schema)
+        let schema = configuration.database.schema ?? definition.schema
+        let migrators = try Self.migrators(definition, schema: schema)
         let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"))
         let health = HealthService(statuses: [definition.grpcServiceName: .notServing])
         let registry = MetricsRegistry(service: definition.name)
@@ -57,10 +57,11 @@ public enum ServiceRunner {
             [("", Double(pool.metrics().acquireTimeouts))]
         }
 
-        let channels = try upstreamChannels(configuration)
+        let upstreams = try Self.upstreams(definition, configuration, logger: logger)
         let shutdown = ShutdownSignal()
+        let background = BackgroundTasks(logger: logger)
         let context = ServiceContext(configuration: configuration, pool: pool, logger: logger, health: health,
-                                     shutdown: shutdown, channels: channels)
+                                     shutdown: shutdown, background: background, metrics: registry, upstreams: upstreams)
         let server = try await makeServer(definition, context: context, registry: registry)
 
         let address = try await server.start()
@@ -76,8 +77,9 @@ public enum ServiceRunner {
         ])
 
         let readiness = Task {
-            await DatabaseReadiness(pool: pool, migrator: migrator, health: health,
-                                    services: ["", definition.grpcServiceName], logger: logger).run()
+            await DatabaseReadiness(pool: pool, migrators: migrators, health: health,
+                                    services: ["", definition.grpcServiceName], logger: logger,
+                                    onMigrated: background.start).run()
         }
 
         let signal = await TerminationSignal.wait()
@@ -86,25 +88,39 @@ public enum ServiceRunner {
         health.setAll(.notServing)
         shutdown.trigger()
         await server.shutdown(drainTimeout: .seconds(10))
-        for channel in channels.values { channel.close() }
+        await background.stop()
+        for upstream in upstreams.values { upstream.close() }
         await metrics?.close()
         await pool.shutdown()
         logger.info("stopped")
     }
 
-    /// Channels to the services `configuration` names (`RATING_ADDR`, …), by
+    /// ServiceKit's tables the definition asks for, then its own migrations,
+    /// both on `schema`.
+    static func migrators(_ definition: ServiceDefinition, schema: String) throws -> [PostgresMigrator] {
+        [
+            try PostgresMigrator(migrations: ServiceKitTable.migrations(for: definition.tables), schema: schema,
+                                 historyTable: ServiceKitTable.historyTable),
+            try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations), schema: schema),
+        ]
+    }
+
+    /// The services `definition` calls that `configuration` names, by
     /// variable; calls on them carry the id of the request being handled.
-    static func upstreamChannels(
-        _ configuration: ServiceConfiguration,
+    static func upstreams(
+        _ definition: ServiceDefinition, _ configuration: ServiceConfiguration, logger: Logger,
         channel: RPCChannel.Configuration = RPCChannel.Configuration(keepalive: (.seconds(30), .seconds(10)))
-    ) throws -> [String: RPCChannel] {
+    ) throws -> [String: Upstream] {
         var channelConfiguration = channel
         channelConfiguration.interceptors.append(RequestIDClientInterceptor())
-        var channels: [String: RPCChannel] = [:]
-        for (variable, target) in configuration.upstreams {
-            channels[variable] = try RPCChannel(target: target, configuration: channelConfiguration)
+        var upstreams: [String: Upstream] = [:]
+        for dependency in definition.upstreams {
+            guard let target = configuration.upstreams[dependency.variable] else { continue }
+            upstreams[dependency.variable] = Upstream(
+                dependency: dependency, channel: try RPCChannel(target: target, configuration: channelConfiguration),
+                logger: logger)
         }
-        return channels
+        return upstreams
     }
 
     /// The server of a service, not yet started: the handlers `definition`

@@ -6,6 +6,7 @@ public final class ShutdownSignal: Sendable {
     private struct State {
         var triggered = false
         var waiters: [CheckedContinuation<Void, Never>] = []
+        var actions: [@Sendable () -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -24,14 +25,29 @@ public final class ShutdownSignal: Sendable {
         }
     }
 
+    /// Runs `action` when shutdown begins (at once if it has), before the
+    /// server drains: for ending streams that would otherwise hold it open.
+    public func onTrigger(_ action: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { state -> Bool in
+            if state.triggered { return true }
+            state.actions.append(action)
+            return false
+        }
+        if runNow { action() }
+    }
+
     /// Begins shutdown; later calls do nothing.
     public func trigger() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.triggered else { return [] }
+        let (waiters, actions) = state.withLock { state -> ([CheckedContinuation<Void, Never>], [@Sendable () -> Void]) in
+            guard !state.triggered else { return ([], []) }
             state.triggered = true
-            defer { state.waiters.removeAll() }
-            return state.waiters
+            defer {
+                state.waiters.removeAll()
+                state.actions.removeAll()
+            }
+            return (state.waiters, state.actions)
         }
+        for action in actions { action() }
         for waiter in waiters { waiter.resume() }
     }
 }

@@ -1,3 +1,4 @@
+import ServiceKitTesting
 import Foundation
 import RestaurantAPI
 import RPC

@@ -1,4 +1,5 @@
 @testable import Postgres
+import ServiceKitTesting
 import RPC
 @testable import ServiceKit
 import Testing

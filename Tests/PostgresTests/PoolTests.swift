@@ -196,6 +196,50 @@ extension PostgresTests {
             }
         }
 
+        @Test func aWriteIsNotRepeatedWhenItsBackendDiesMidStatementUnlessIdempotent() async throws {
+            var configuration = try TestDatabase.configuration()
+            configuration.minConnections = 1
+            configuration.maxConnections = 2
+            let application = configuration.applicationName
+            try await TestDatabase.withAdmin { admin in
+                try await TestDatabase.withPool(configuration) { pool in
+                    let table = "writes_\(UUID().uuidString.prefix(8).lowercased())"
+                    try await pool.execute("CREATE TABLE \(identifier: table) (id int)")
+                    // Inserts, then sleeps: killed while sleeping, it rolls back;
+                    // run again on another connection, it would insert.
+                    let write: PostgresQuery = """
+                        WITH inserted AS (INSERT INTO \(identifier: table) VALUES (1) RETURNING id)
+                        SELECT pg_sleep(1) FROM inserted
+                        """
+                    func killWhileSleeping() -> Task<Void, any Error> {
+                        Task { () async throws -> Void in
+                            let killed = try await TestDatabase.eventually {
+                                try await admin.query("""
+                                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                                    WHERE application_name = \(application) AND query LIKE '%pg_sleep(1)%' AND state = 'active'
+                                    """).count == 1
+                            }
+                            #expect(killed)
+                        }
+                    }
+                    _ = try await pool.query("SELECT 1")  // the connection is no longer fresh
+
+                    let killer = killWhileSleeping()
+                    let error = await #expect(throws: PostgresError.self) { try await pool.write(write) }
+                    #expect(error?.code == .connectionLost)
+                    try await killer.value
+                    #expect(try await pool.query("SELECT count(*) FROM \(identifier: table)")[0].decode(Int.self, at: 0) == 0)
+
+                    _ = try await pool.query("SELECT 1")
+                    let idempotentKiller = killWhileSleeping()
+                    _ = try await pool.write(write, idempotent: true)
+                    try await idempotentKiller.value
+                    #expect(try await pool.query("SELECT count(*) FROM \(identifier: table)")[0].decode(Int.self, at: 0) == 1)
+                    try await pool.execute("DROP TABLE \(identifier: table)")
+                }
+            }
+        }
+
         @Test func maxLifetimeAndIdleTimeoutRecycleConnections() async throws {
             var configuration = try TestDatabase.configuration()
             configuration.minConnections = 1

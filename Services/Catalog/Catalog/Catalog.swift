@@ -8,6 +8,10 @@ public enum Catalog {
     /// Everything ``ServiceRunner`` needs to run the service.
     public static let definition = definition()
 
+    /// Ratings are optional: without `RATING_ADDR`, products carry none.
+    static let ratingService = UpstreamDependency(variable: "RATING_ADDR", service: "RatingService", required: false,
+                                                  timeout: RatingLookup.deadline)
+
     /// - Parameter ratingSortLimit: how many matches a listing sorted by
     ///   rating may have (tests reach it with a few products).
     static func definition(ratingSortLimit: Int = 5000) -> ServiceDefinition {
@@ -22,16 +26,14 @@ public enum Catalog {
                 CatalogService.Method.updateProduct.path, CatalogService.Method.setProductAvailability.path,
                 CatalogService.Method.deleteProduct.path, CatalogService.Method.importProducts.path,
             ]),
-            upstreams: ["RATING_ADDR"]
+            upstreams: [ratingService]
         ) { context in
             let store = CatalogStore(pool: context.pool)
             let events = MenuEventHub(store: store, logger: context.logger)
-            Task {
-                await context.shutdown.wait()
-                events.finishAll()
-            }
+            // Watch streams would hold the drain open; end them first.
+            context.shutdown.onTrigger { events.finishAll() }
             let handler = CatalogHandler(store: store,
-                                         ratings: RatingLookup(channel: context.channel("RATING_ADDR"), logger: context.logger),
+                                         ratings: RatingLookup(upstream: context.upstream(ratingService.variable)),
                                          events: events, ratingSortLimit: ratingSortLimit)
             return [handler.rpcService]
         }

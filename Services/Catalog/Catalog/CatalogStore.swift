@@ -32,7 +32,7 @@ struct CatalogStore: Sendable {
 
     func createCategory(name: String, slug: String, description: String, sortOrder: Int32, active: Bool) async throws -> Category {
         do {
-            let rows = try await write("""
+            let rows = try await pool.write("""
                 INSERT INTO categories (name, slug, description, sort_order, active)
                 VALUES (\(name), \(slug), \(description), \(sortOrder), \(active))
                 RETURNING id, name, slug, description, sort_order, active, 0, created_at
@@ -59,7 +59,7 @@ struct CatalogStore: Sendable {
     /// Creates a product and announces it. Throws NOT_FOUND when the
     /// category does not exist.
     func createProduct(_ input: ProductInput) async throws -> Product {
-        guard let row = try await write(insertion(of: input)).first else { throw Self.categoryNotFound(input.categoryID) }
+        guard let row = try await pool.write(insertion(of: input)).first else { throw Self.categoryNotFound(input.categoryID) }
         return try Self.product(from: row)
     }
 
@@ -115,7 +115,7 @@ struct CatalogStore: Sendable {
         if let featured = changes.featured { assignments.append(", featured = \(featured)") }
         if let tags = changes.tags { assignments.append(", tags = \(tags)") }
         do {
-            return try await write(announcing(.productUpdated, "UPDATE products SET " + assignments
+            return try await pool.write(announcing(.productUpdated, "UPDATE products SET " + assignments
                 + " WHERE id = \(id) AND archived_at IS NULL")).first.map(Self.product(from:))
         } catch let error as PostgresError where error.code == .foreignKeyViolation {
             // category_id is the only reference a product has.
@@ -126,7 +126,7 @@ struct CatalogStore: Sendable {
     /// Sets availability, announcing only an actual change; nil when the
     /// product does not exist or is deleted.
     func setAvailability(id: Int64, available: Bool) async throws -> Product? {
-        let changed = try await write(announcing(.productAvailabilityChanged, """
+        let changed = try await pool.write(announcing(.productAvailabilityChanged, """
             UPDATE products SET available = \(available), updated_at = now()
             WHERE id = \(id) AND archived_at IS NULL AND available <> \(available)
             """))
@@ -137,7 +137,7 @@ struct CatalogStore: Sendable {
     /// Archives a product and announces it; false when it does not exist or
     /// is already deleted.
     func archiveProduct(id: Int64) async throws -> Bool {
-        try await !write(announcing(.productDeleted, """
+        try await !pool.write(announcing(.productDeleted, """
             UPDATE products SET archived_at = now(), updated_at = now()
             WHERE id = \(id) AND archived_at IS NULL
             """)).isEmpty
@@ -179,13 +179,6 @@ struct CatalogStore: Sendable {
         "WITH changed AS (" + change + " RETURNING *) " + Self.productSelectList
             + ", pg_notify(\(menuChannel), \("\(type.rawValue):") || p.id)"
             + " FROM changed p JOIN categories c ON c.id = p.category_id"
-    }
-
-    /// Runs a statement that changes data (committing by itself) exactly
-    /// once: `pool.query` runs a statement again when its connection breaks
-    /// before an answer, and a write may have committed by then.
-    private func write(_ statement: PostgresQuery) async throws -> [PostgresRow] {
-        try await pool.withConnection { try await $0.query(statement) }
     }
 
     // MARK: Rows

@@ -7,14 +7,18 @@ import Postgres
 /// it does not.
 struct DatabaseReadiness {
     let pool: PostgresPool
-    let migrator: PostgresMigrator
+    let migrators: [PostgresMigrator]
     let health: HealthService
     let services: [String]
     let logger: Logger
+    /// Runs once the migrations are applied (starting background work).
+    let onMigrated: @Sendable () -> Void
     let probeInterval: Duration = .seconds(2)
 
     func run() async {
         await migrate()
+        guard !Task.isCancelled else { return }
+        onMigrated()
         var serving = false
         while !Task.isCancelled {
             let reachable: Bool
@@ -41,10 +45,11 @@ struct DatabaseReadiness {
         var attempts = 0
         while !Task.isCancelled {
             do {
-                let applied = try await migrator.run(on: pool)
+                var applied: [PostgresMigration] = []
+                for migrator in migrators { applied += try await migrator.run(on: pool) }
                 logger.info("migrations up to date", metadata: [
                     "applied": "\(applied.map(\.fileName).joined(separator: ", "))",
-                    "total": "\(migrator.migrations.count)",
+                    "total": "\(migrators.map(\.migrations.count).reduce(0, +))",
                 ])
                 return
             } catch let error as PostgresMigrationError {

@@ -16,7 +16,15 @@ public final class MetricsRegistry: Sendable {
     private struct State {
         var calls: [String: [String: UInt64]] = [:]  // method → code → count
         var latencies: [String: Histogram] = [:]
-        var gauges: [(name: String, help: String, read: @Sendable () -> [(labels: String, value: Double)])] = []
+        var samples: [Samples] = []
+    }
+
+    /// A series read when metrics are scraped.
+    private struct Samples {
+        let name: String
+        let help: String
+        let type: String
+        let read: @Sendable () -> [(labels: String, value: Double)]
     }
 
     private let state = Mutex(State())
@@ -42,12 +50,18 @@ public final class MetricsRegistry: Sendable {
     /// Adds gauges read when metrics are scraped (pool connections, say).
     /// `read` returns label sets (`state="idle"`) and values.
     public func addGauge(_ name: String, help: String, read: @escaping @Sendable () -> [(labels: String, value: Double)]) {
-        state.withLock { $0.gauges.append((name, help, read)) }
+        state.withLock { $0.samples.append(Samples(name: name, help: help, type: "gauge", read: read)) }
+    }
+
+    /// Adds counters kept elsewhere (an outbox relay's deliveries, say),
+    /// read when metrics are scraped; `read` returns cumulative totals.
+    public func addCounter(_ name: String, help: String, read: @escaping @Sendable () -> [(labels: String, value: Double)]) {
+        state.withLock { $0.samples.append(Samples(name: name, help: help, type: "counter", read: read)) }
     }
 
     /// Everything in Prometheus' text exposition format.
     public func render() -> String {
-        let (calls, latencies, gauges) = state.withLock { ($0.calls, $0.latencies, $0.gauges) }
+        let (calls, latencies, series) = state.withLock { ($0.calls, $0.latencies, $0.samples) }
         let service = Self.escape(self.service)
         var out = "# HELP rpc_server_calls_total Calls handled, by method and status code.\n# TYPE rpc_server_calls_total counter\n"
         for (method, codes) in calls.sorted(by: { $0.key < $1.key }) {
@@ -67,17 +81,17 @@ public final class MetricsRegistry: Sendable {
             out += "rpc_server_call_duration_seconds_sum{\(labels)} \(histogram.sum)\n"
             out += "rpc_server_call_duration_seconds_count{\(labels)} \(histogram.count)\n"
         }
-        for gauge in gauges {
-            out += "# HELP \(gauge.name) \(gauge.help)\n# TYPE \(gauge.name) gauge\n"
-            for sample in gauge.read() {
+        for samples in series {
+            out += "# HELP \(samples.name) \(samples.help)\n# TYPE \(samples.name) \(samples.type)\n"
+            for sample in samples.read() {
                 let labels = sample.labels.isEmpty ? "service=\"\(service)\"" : "service=\"\(service)\",\(sample.labels)"
-                out += "\(gauge.name){\(labels)} \(sample.value)\n"
+                out += "\(samples.name){\(labels)} \(sample.value)\n"
             }
         }
         return out
     }
 
-    private static func escape(_ value: String) -> String {
+    static func escape(_ value: String) -> String {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
     }

@@ -4,34 +4,30 @@ import Logging
 import Postgres
 import RestaurantAPI
 import RPC
+import ServiceKitTesting
 import Testing
 @testable import Catalog
 @testable import ServiceKit
 
-/// The catalog running in this process, as `catalog-service` runs it: the
-/// server `ServiceRunner.makeServer` assembles on a free loopback port, its
-/// upstream channels as `ServiceRunner.upstreamChannels` makes them, on a
-/// pool over a fresh schema with the catalog's migrations applied. Real
-/// sockets, real PostgreSQL.
+/// The catalog running in this process (``ServiceHarness``), with a typed
+/// client and the building blocks its tests share.
 struct CatalogHarness: Sendable {
-    static let token = "catalog-test-token"
+    static let token = ServiceHarness.token
     /// Call options carrying an accepted token.
-    static let auth = CallOptions(timeout: .seconds(30), metadata: Metadata([("authorization", "Bearer \(token)")]))
+    static let auth = ServiceHarness.auth
     /// Call options for reads.
-    static let open = CallOptions(timeout: .seconds(30))
+    static let open = ServiceHarness.open
 
     let client: CatalogServiceClient
-    let channel: RPCChannel
-    let port: Int
-    let schema: TestSchema
-    let pool: PostgresPool
-    let health: HealthService
-    let metrics: MetricsRegistry
+    let service: ServiceHarness
+    var channel: RPCChannel { service.channel }
+    var port: Int { service.port }
+    var schema: TestSchema { service.schema }
+    var pool: PostgresPool { service.pool }
+    var health: HealthService { service.health }
+    var metrics: MetricsRegistry { service.metrics }
     /// What `catalog-service` triggers on SIGTERM.
-    let shutdown: ShutdownSignal
-
-    /// At most this many catalogs at once across the whole test run.
-    private static let limiter = AsyncSemaphore(permits: 4)
+    var shutdown: ShutdownSignal { service.shutdown }
 
     /// Runs `body` against a fresh catalog; tears everything down after.
     /// - Parameters:
@@ -40,75 +36,10 @@ struct CatalogHarness: Sendable {
     ///   - definition: the catalog, or one with lowered limits.
     static func with<T>(ratingTarget: String? = nil, definition: ServiceDefinition = Catalog.definition,
                         _ body: (CatalogHarness) async throws -> T) async throws -> T {
-        try await limiter.withPermit {
-            try await run(ratingTarget: ratingTarget, definition: definition, body)
-        }
-    }
-
-    private static func run<T>(ratingTarget: String?, definition: ServiceDefinition,
-                               _ body: (CatalogHarness) async throws -> T) async throws -> T {
-        let url = try TestEnvironment.catalogURL()
-        let schema = try await TestSchema.create()
-        var configuration = PostgresConfiguration(connectionString: url, schema: schema.name,
-                                                  applicationName: "catalog-test-\(schema.name.suffix(10))")
-        configuration.minConnections = 0
-        configuration.maxConnections = 4
-        configuration.acquireTimeout = .seconds(30)
-        let pool: PostgresPool
-        do {
-            pool = try PostgresPool(configuration: configuration, logger: TestEnvironment.logger("catalog.tests.db"))
-        } catch {
-            await schema.drop()
-            throw error
-        }
-
-        var upstreams: [String: RPCChannel] = [:]
-        var server: RPCServer?
-        var clientChannel: RPCChannel?
-        let shutdown = ShutdownSignal()
-        func tearDown() async {
-            shutdown.trigger()
-            clientChannel?.close()
-            await server?.shutdown(drainTimeout: .seconds(2))
-            for channel in upstreams.values { channel.close() }
-            await pool.shutdown()
-            await schema.drop()
-        }
-
-        do {
-            let migrator = try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations),
-                                                schema: schema.name)
-            try await migrator.run(on: pool)
-
-            var environment = ["DATABASE_URL": url, "DB_SCHEMA": schema.name, "AUTH_TOKENS": token,
-                               "LISTEN_ADDR": "127.0.0.1:50051"]
-            environment["RATING_ADDR"] = ratingTarget
-            var serviceConfiguration = try ServiceConfiguration(
-                service: definition.name, defaultPort: definition.defaultPort,
-                schema: schema.name, upstreams: definition.upstreams, environment: environment)
-            // A free port (LISTEN_ADDR takes 1-65535 only).
-            serviceConfiguration.listenPort = 0
-            upstreams = try ServiceRunner.upstreamChannels(serviceConfiguration, channel: testChannelConfiguration())
-            let health = HealthService(statuses: [definition.grpcServiceName: .serving, "": .serving])
-            let context = ServiceContext(configuration: serviceConfiguration, pool: pool,
-                                         logger: TestEnvironment.logger("catalog.tests"), health: health,
-                                         shutdown: shutdown, channels: upstreams)
-            let registry = MetricsRegistry(service: definition.name)
-            let rpcServer = try await ServiceRunner.makeServer(definition, context: context, registry: registry,
-                                                               logger: TestEnvironment.logger)
-            server = rpcServer
-            let port = try await rpcServer.start().port!
-            let channel = try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration())
-            clientChannel = channel
-            let harness = CatalogHarness(client: CatalogServiceClient(channel: channel), channel: channel, port: port,
-                                         schema: schema, pool: pool, health: health, metrics: registry,
-                                         shutdown: shutdown)
-            let result = try await body(harness)
-            await tearDown()
-            return result
-        } catch {
-            await tearDown()
-            throw error
+        var environment: [String: String] = [:]
+        environment["RATING_ADDR"] = ratingTarget
+        return try await ServiceHarness.with(definition, role: "catalog", environment: environment) { service in
+            try await body(CatalogHarness(client: CatalogServiceClient(channel: service.channel), service: service))
         }
     }
 
@@ -172,10 +103,4 @@ struct CatalogHarness: Sendable {
         }
         return (products, pages, firstTotal)
     }
-}
-
-/// Client channels with quick reconnects, for tests.
-func testChannelConfiguration() -> RPCChannel.Configuration {
-    RPCChannel.Configuration(connectTimeout: .seconds(5),
-                             backoff: ConnectionBackoff(initial: .milliseconds(50), maximum: .milliseconds(500)))
 }

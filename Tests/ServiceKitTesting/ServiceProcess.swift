@@ -3,42 +3,47 @@ import GRPCProtos
 import RPC
 import Testing
 
-/// The real `catalog-service` binary, started with an environment of the
-/// test's choosing, for what only a whole process shows: configuration
-/// errors, health following the database, the metrics endpoint.
-final class ServiceProcess: @unchecked Sendable {
-    let process: Process
-    let logFile: URL
+/// A real service binary (`catalog-service`), started with an environment
+/// of the test's choosing, for what only a whole process shows:
+/// configuration errors, health following the database, the metrics
+/// endpoint, crashes and restarts.
+///
+/// `@unchecked Sendable`: `Process` is not Sendable, but after `init` the
+/// only calls made on it (`isRunning`, `processIdentifier`,
+/// `terminationStatus`) read state Foundation guards with its own lock.
+public final class ServiceProcess: @unchecked Sendable {
+    public let process: Process
+    public let logFile: URL
 
-    /// The binary next to the test bundle (`swift test` builds every
-    /// product into the same folder).
-    static func binary() throws -> URL {
+    /// The binary `product` next to the test bundle (`swift test` builds
+    /// every product into the same folder).
+    public static func binary(_ product: String) throws -> URL {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var candidates: [URL] = []
         var folder = testBinary.deletingLastPathComponent()
         for _ in 0..<4 {
-            candidates.append(folder.appendingPathComponent("catalog-service"))
+            candidates.append(folder.appendingPathComponent(product))
             folder = folder.deletingLastPathComponent()
         }
         for bundle in Bundle.allBundles {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("catalog-service"))
+            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent(product))
         }
         if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) {
             return found
         }
-        throw TestEnvironment.Missing(what: "the catalog-service binary was not found next to the test bundle "
-            + "(looked in \(candidates.map(\.path).joined(separator: ", "))); build it first, e.g. "
-            + "`swift build --scratch-path .build-catalog --product catalog-service`")
+        throw TestEnvironment.Missing(what: "the \(product) binary was not found next to the test bundle "
+            + "(looked in \(candidates.map(\.path).joined(separator: ", "))); build it first: "
+            + "`swift build --build-tests` builds every product")
     }
 
-    /// Starts the binary with exactly `environment` (plus PATH).
-    init(environment: [String: String]) throws {
+    /// Starts `product` with exactly `environment` (plus PATH).
+    public init(_ product: String = "catalog-service", environment: [String: String]) throws {
         process = Process()
-        process.executableURL = try Self.binary()
+        process.executableURL = try Self.binary(product)
         var env = environment
         env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         process.environment = env
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-service-\(UUID().uuidString).log")
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(product)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle
@@ -49,12 +54,12 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     /// What the process wrote to stdout and stderr so far.
-    var output: String {
+    public var output: String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
     }
 
     /// Waits for the process to exit on its own; nil if it did not within `timeout`.
-    func waitForExit(timeout: Duration) async -> Int32? {
+    public func waitForExit(timeout: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
@@ -64,7 +69,7 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// SIGTERM, then SIGKILL if it has not stopped after `grace`. Only this
     /// process (by its pid) is signalled.
-    func stop(grace: Duration = .seconds(15)) async {
+    public func stop(grace: Duration = .seconds(15)) async {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         if await waitForExit(timeout: grace) == nil {
@@ -73,26 +78,33 @@ final class ServiceProcess: @unchecked Sendable {
         }
     }
 
-    func removeLog() {
+    /// SIGKILL: the process dies mid-work, as in a crash.
+    public func kill9() async {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        _ = await waitForExit(timeout: .seconds(10))
+    }
+
+    public func removeLog() {
         try? FileManager.default.removeItem(at: logFile)
     }
 }
 
 /// Health of a server, through the standard grpc.health.v1 client.
-struct HealthProbe {
-    let client: Grpc_Health_V1_HealthClient
+public struct HealthProbe: Sendable {
+    public let client: Grpc_Health_V1_HealthClient
 
-    init(channel: RPCChannel) {
+    public init(channel: RPCChannel) {
         client = Grpc_Health_V1_HealthClient(channel: channel)
     }
 
     /// The status of `service`, or nil when the call fails (server not up).
-    func status(_ service: String) async -> Grpc_Health_V1_HealthCheckResponse.ServingStatus? {
+    public func status(_ service: String) async -> Grpc_Health_V1_HealthCheckResponse.ServingStatus? {
         try? await client.check(.with { $0.service = service }, options: CallOptions(timeout: .seconds(3))).status
     }
 
     /// Waits until both the server ("") and `service` report `status`.
-    func waitFor(_ status: Grpc_Health_V1_HealthCheckResponse.ServingStatus, services: [String],
+    public func waitFor(_ status: Grpc_Health_V1_HealthCheckResponse.ServingStatus, services: [String],
                  timeout: Duration) async -> Bool {
         await eventually(timeout: timeout, interval: .milliseconds(200)) {
             for service in services where await self.status(service) != status { return false }

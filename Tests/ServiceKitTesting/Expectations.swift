@@ -6,7 +6,7 @@ import Testing
 import WellKnownTypes
 
 /// Expects `body` to fail with `code` (and, when given, exactly `message`).
-func expectStatus<T>(_ code: RPCStatus.Code, _ message: String? = nil,
+public func expectStatus<T>(_ code: RPCStatus.Code, _ message: String? = nil,
                      sourceLocation: SourceLocation = #_sourceLocation,
                      _ body: () async throws -> T) async {
     do {
@@ -24,7 +24,7 @@ func expectStatus<T>(_ code: RPCStatus.Code, _ message: String? = nil,
 }
 
 /// Expects `body` to fail with `code` and a message starting with `prefix`.
-func expectStatus<T>(_ code: RPCStatus.Code, prefix: String, sourceLocation: SourceLocation = #_sourceLocation,
+public func expectStatus<T>(_ code: RPCStatus.Code, prefix: String, sourceLocation: SourceLocation = #_sourceLocation,
                      _ body: () async throws -> T) async {
     do {
         let value = try await body()
@@ -38,13 +38,13 @@ func expectStatus<T>(_ code: RPCStatus.Code, prefix: String, sourceLocation: Sou
 }
 
 /// Expects `body` to fail with INVALID_ARGUMENT and exactly `message`.
-func expectInvalid<T>(_ message: String, sourceLocation: SourceLocation = #_sourceLocation,
+public func expectInvalid<T>(_ message: String, sourceLocation: SourceLocation = #_sourceLocation,
                       _ body: () async throws -> T) async {
     await expectStatus(.invalidArgument, message, sourceLocation: sourceLocation, body)
 }
 
 /// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(30), interval: Duration = .milliseconds(100),
+public func eventually(timeout: Duration = .seconds(30), interval: Duration = .milliseconds(100),
                 _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
@@ -54,13 +54,14 @@ func eventually(timeout: Duration = .seconds(30), interval: Duration = .millisec
     return try await condition()
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out: \(what)" }
+public struct TimedOut: Error, CustomStringConvertible {
+    public let what: String
+    public init(what: String) { self.what = what }
+    public var description: String { "timed out: \(what)" }
 }
 
 /// Runs `body`, failing with ``TimedOut`` after `timeout`.
-func withTimeout<T: Sendable>(_ timeout: Duration, _ what: String,
+public func withTimeout<T: Sendable>(_ timeout: Duration, _ what: String,
                               _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
@@ -75,11 +76,11 @@ func withTimeout<T: Sendable>(_ timeout: Duration, _ what: String,
 
 extension Google_Protobuf_Timestamp {
     /// Microseconds since the epoch, for exact comparisons.
-    var micros: Int64 { seconds * 1_000_000 + Int64(nanos / 1000) }
+    public var micros: Int64 { seconds * 1_000_000 + Int64(nanos / 1000) }
 }
 
 /// A loopback port nothing listens on (bound, then closed at once).
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestEnvironment.Missing(what: "socket() failed") }
     defer { close(fd) }
@@ -102,7 +103,7 @@ func freePort() throws -> Int {
 /// metrics endpoint); returns the status line, the body, and whether the
 /// server closed the connection after answering (rather than the 10 s
 /// receive timeout ending the read).
-func httpGet(port: Int, path: String) throws -> (status: String, body: String, closedByServer: Bool) {
+public func httpGet(port: Int, path: String) throws -> (status: String, body: String, closedByServer: Bool) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestEnvironment.Missing(what: "socket() failed") }
     defer { close(fd) }
@@ -134,16 +135,16 @@ func httpGet(port: Int, path: String) throws -> (status: String, body: String, c
 }
 
 /// A value shared between tasks.
-final class Locked<Value: Sendable>: Sendable {
+public final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         mutex = Mutex(value)
     }
 
-    var value: Value { mutex.withLock { $0 } }
+    public var value: Value { mutex.withLock { $0 } }
 
-    func mutate<T>(_ body: (inout Value) -> T) -> T {
+    public func mutate<T>(_ body: (inout Value) -> T) -> T {
         mutex.withLock { body(&$0) }
     }
 }

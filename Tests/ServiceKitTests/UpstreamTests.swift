@@ -1,0 +1,105 @@
+import Foundation
+import RestaurantAPI
+import RPC
+@testable import ServiceKit
+import ServiceKitTesting
+import Testing
+
+@Suite struct UpstreamTests {
+    static let catalog = UpstreamDependency(variable: "CATALOG_ADDR", service: "CatalogService", required: true,
+                                            timeout: .milliseconds(300))
+
+    @Test func aRequiredUpstreamWithoutItsAddressStopsTheServiceAtStart() throws {
+        let environment = ["DATABASE_URL": "postgresql://u@localhost/db"]
+        let error = #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration(service: "rating", defaultPort: 50053, schema: "ratings", upstreams: [Self.catalog],
+                                     environment: environment)
+        }
+        #expect(error?.variable == "CATALOG_ADDR")
+        #expect(error?.problem == "is required: the host:port of CatalogService")
+        // Optional: absent is fine.
+        var optional = Self.catalog
+        optional.required = false
+        let configuration = try ServiceConfiguration(service: "rating", defaultPort: 50053, schema: "ratings",
+                                                     upstreams: [optional], environment: environment)
+        #expect(configuration.upstreams.isEmpty)
+    }
+
+    @Test func anUnreachableUpstreamIsUnavailableNamingTheService() async throws {
+        let port = try freePort()  // nothing listens there
+        let upstream = Upstream(dependency: Self.catalog,
+                                channel: try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration()),
+                                logger: TestEnvironment.logger("upstream"))
+        defer { upstream.close() }
+        await expectStatus(.unavailable, "CatalogService is unavailable (UNAVAILABLE); retry later") {
+            try await upstream.call { options in
+                try await CatalogServiceClient(channel: upstream.channel).getProduct(.with { $0.id = 1 }, options: options)
+            }
+        }
+    }
+
+    @Test func anUpstreamThatNeverAnswersTimesOutAsUnavailableWithinItsTimeout() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let upstream = Upstream(dependency: Self.catalog,
+                                channel: try RPCChannel(target: "127.0.0.1:\(silent.port)", configuration: testChannelConfiguration()),
+                                logger: TestEnvironment.logger("upstream"))
+        defer { upstream.close() }
+        let started = ContinuousClock.now
+        await expectStatus(.unavailable, "CatalogService is unavailable (DEADLINE_EXCEEDED); retry later") {
+            try await upstream.call { options in
+                try await CatalogServiceClient(channel: upstream.channel).getProduct(.with { $0.id = 1 }, options: options)
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        // The caller's own deadline, when it is the one that passed, says so.
+        await expectStatus(.deadlineExceeded, "the deadline passed while waiting for CatalogService") {
+            try await RPCDeadline.$current.withValue(ContinuousClock.now + .milliseconds(100)) {
+                try await upstream.call { options in
+                    try await CatalogServiceClient(channel: upstream.channel).getProduct(.with { $0.id = 1 }, options: options)
+                }
+            }
+        }
+    }
+
+    @Test func answersOtherThanFailuresToReachComeBackUnchanged() async throws {
+        let port = try freePort()
+        let upstream = Upstream(dependency: Self.catalog,
+                                channel: try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration()),
+                                logger: TestEnvironment.logger("upstream"))
+        defer { upstream.close() }
+        await expectStatus(.notFound, "product 9 not found") {
+            try await upstream.call { _ -> Int in throw RPCError(.notFound, "product 9 not found") }
+        }
+    }
+}
+
+/// A TCP listener that accepts connections and never answers: an upstream
+/// that hangs.
+final class SilentListener: Sendable {
+    let port: Int
+    private let socket: Int32
+
+    init() throws {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.socket = socket
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        guard bound == 0, listen(socket, 16) == 0 else { throw TestEnvironment.Missing(what: "cannot listen") }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        guard named == 0 else { throw TestEnvironment.Missing(what: "getsockname failed") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        _ = Glibc.close(socket)
+    }
+}
