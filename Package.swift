@@ -166,7 +166,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/ServiceKitTesting"),
         .testTarget(name: "ServiceKitTests", dependencies: [
-            "ServiceKit", "ServiceKitTesting", "Postgres", "RPC", "RestaurantAPI",
+            "ServiceKit", "ServiceKitTesting", "Postgres", "RPC", "RestaurantAPI", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/ServiceKitTests"),
         .testTarget(name: "CatalogTests", dependencies: [

@@ -34,7 +34,7 @@ struct ProductTests {
             #expect(product.featured)
             #expect(product.tags == ["vegetarian", "italian", "classic"])
             #expect(!product.archived)
-            #expect(product.rating == nil, "no RatingService configured: rating unset")
+            #expect(product.rating == ProductRating.with { $0.count = 0 }, "a new product is unrated: count 0")
             #expect(product.createdAt == product.updatedAt)
             #expect(abs(product.createdAt!.date.timeIntervalSince(before)) < 60)
 

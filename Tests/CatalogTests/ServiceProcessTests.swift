@@ -23,7 +23,6 @@ struct ServiceProcessTests {
         BadSetting(variable: "DB_POOL_MIN", value: "-1"),
         BadSetting(variable: "LOG_LEVEL", value: "loud"),
         BadSetting(variable: "METRICS_ADDR", value: "metrics"),
-        BadSetting(variable: "RATING_ADDR", value: ":50053"),
         BadSetting(variable: "DATABASE_URL", value: nil),
     ])
     func configurationErrors(setting: BadSetting) async throws {

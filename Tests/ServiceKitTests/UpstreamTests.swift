@@ -103,3 +103,29 @@ final class SilentListener: Sendable {
         _ = Glibc.close(socket)
     }
 }
+
+@Suite struct UpstreamRequestIDTests {
+    @Test func callsMadeWhileHandlingARequestCarryItsRequestID() async throws {
+        let ratings = RatingServer()
+        try await ratings.serve { target in
+            let dependency = UpstreamDependency(variable: "RATING_ADDR", service: "RatingService", required: true)
+            let definition = ServiceDefinition(name: "test", grpcServiceName: "test.Test", defaultPort: 1, schema: "test",
+                                               migrations: URL(fileURLWithPath: "/nonexistent"), protectedPaths: [],
+                                               upstreams: [dependency]) { _ in [] }
+            let configuration = try ServiceConfiguration(
+                service: "test", defaultPort: 1, schema: "test", upstreams: [dependency],
+                environment: ["DATABASE_URL": "postgresql://u@localhost/db", "RATING_ADDR": target])
+            let upstreams = try ServiceRunner.upstreams(definition, configuration, logger: TestEnvironment.logger("kit"),
+                                                        channel: testChannelConfiguration())
+            let upstream = try #require(upstreams["RATING_ADDR"])
+            defer { upstream.close() }
+            let client = RatingServiceClient(channel: upstream.channel)
+            let request = BatchGetRatingSummariesRequest.with { $0.productIds = [1] }
+            try await RequestID.$current.withValue("trace-42") {
+                _ = try await upstream.call { try await client.batchGetRatingSummaries(request, options: $0) }
+            }
+            _ = try await upstream.call { try await client.batchGetRatingSummaries(request, options: $0) }
+            #expect(ratings.requestIDs == ["trace-42", nil])
+        }
+    }
+}

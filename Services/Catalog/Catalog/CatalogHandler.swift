@@ -5,15 +5,10 @@ import ServiceKit
 import WellKnownTypes
 
 /// `restaurant.catalog.v1.CatalogService`: validates requests with the
-/// contract's rules, runs them against the store, and adds ratings.
+/// contract's rules and runs them against the store.
 struct CatalogHandler: CatalogServiceHandler {
     let store: CatalogStore
-    let ratings: RatingLookup
     let events: MenuEventHub
-
-    /// Products sorted by rating are ranked in memory; past this many
-    /// matches, the request must narrow its filters.
-    let ratingSortLimit: Int
     /// Imported products committed per transaction.
     static let importBatchSize = 100
 
@@ -52,7 +47,7 @@ struct CatalogHandler: CatalogServiceHandler {
     // MARK: Products
 
     func createProduct(_ request: CreateProductRequest, context: RPCServerContext) async throws -> Product {
-        await withRating(try await store.createProduct(try ProductInput(request)))
+        try await store.createProduct(try ProductInput(request))
     }
 
     func getProduct(_ request: GetProductRequest, context: RPCServerContext) async throws -> Product {
@@ -60,7 +55,7 @@ struct CatalogHandler: CatalogServiceHandler {
         guard let product = try await store.products(ids: [request.id], includingDeleted: false)[request.id] else {
             throw Self.notFound(request.id)
         }
-        return await withRating(product)
+        return product
     }
 
     func batchGetProducts(_ request: BatchGetProductsRequest, context: RPCServerContext) async throws -> BatchGetProductsResponse {
@@ -71,7 +66,8 @@ struct CatalogHandler: CatalogServiceHandler {
         var seenMissing = Set<Int64>()
         var products: [Product] = []
         for id in request.ids {
-            if let product = found[id] {
+            if var product = found[id] {
+                product.rating = nil  // the contract leaves it out of batches
                 products.append(product)
             } else if seenMissing.insert(id).inserted {
                 missing.append(id)
@@ -91,7 +87,7 @@ struct CatalogHandler: CatalogServiceHandler {
         }
         let changes = try ProductChanges(product, paths: mask.paths)
         guard let updated = try await store.updateProduct(id: product.id, changes) else { throw Self.notFound(product.id) }
-        return await withRating(updated)
+        return updated
     }
 
     func setProductAvailability(_ request: SetProductAvailabilityRequest, context: RPCServerContext) async throws -> Product {
@@ -99,7 +95,7 @@ struct CatalogHandler: CatalogServiceHandler {
         guard let product = try await store.setAvailability(id: request.id, available: request.available) else {
             throw Self.notFound(request.id)
         }
-        return await withRating(product)
+        return product
     }
 
     func deleteProduct(_ request: DeleteProductRequest, context: RPCServerContext) async throws -> Google_Protobuf_Empty {
@@ -113,15 +109,10 @@ struct CatalogHandler: CatalogServiceHandler {
     func listProducts(_ request: ListProductsRequest, context: RPCServerContext) async throws -> ListProductsResponse {
         let listing = try ProductListing(request)
         let token = try PageToken<ProductListing.Position>.decode(request.pageToken, query: listing.fingerprint)
-        guard case .database(let order) = listing.sort else { return try await listByRating(listing, after: token?.position) }
-
         // The count needs nothing from the page: it runs meanwhile, on a
         // second connection at most.
         async let total = store.productCount(listing)
-        var (products, last) = try await store.productPage(listing, order: order, after: token?.position)
-        if let summaries = await ratings.summaries(for: products.map(\.id)) {
-            for index in products.indices { products[index].rating = summaries[products[index].id] ?? Self.unrated }
-        }
+        let (products, last) = try await store.productPage(listing, after: token?.position)
         let next = last.map { PageToken(position: $0).encoded(query: listing.fingerprint) } ?? ""
         let totalSize = try await total
         return .with {
@@ -131,44 +122,19 @@ struct CatalogHandler: CatalogServiceHandler {
         }
     }
 
-    /// RATING order: ratings live in RatingService, so the matching products
-    /// are ranked here (average, then count, highest first; unrated last).
-    private func listByRating(_ listing: ProductListing, after position: ProductListing.Position?) async throws -> ListProductsResponse {
-        let ids = try await store.productIDs(listing, limit: ratingSortLimit + 1)
-        guard ids.count <= ratingSortLimit else {
-            throw RPCError(.failedPrecondition, "more than \(ratingSortLimit) products match; narrow the filters to sort by rating")
+    // MARK: Ratings
+
+    func updateProductRatings(_ request: UpdateProductRatingsRequest, context: RPCServerContext) async throws -> UpdateProductRatingsResponse {
+        try Validate.count(request.updates, "updates", in: 1...1000)
+        for (index, update) in request.updates.enumerated() {
+            try Validate.id(update.productId, "updates[\(index)].product_id")
+            guard update.count >= 0 else { throw RPCError(.invalidArgument, "updates[\(index)].count must not be negative") }
+            guard (0...5).contains(update.average) else {
+                throw RPCError(.invalidArgument, "updates[\(index)].average must be between 0 and 5")
+            }
         }
-        let summaries = try await ratings.requiredSummaries(for: ids)
-        let ranked = ids.map { (id: $0, rating: summaries[$0] ?? Self.unrated) }.sorted { a, b in
-            if a.rating.average != b.rating.average { return a.rating.average > b.rating.average }
-            if a.rating.count != b.rating.count { return a.rating.count > b.rating.count }
-            return a.id < b.id
-        }
-        let start = position.map { position in
-            ranked.firstIndex { entry in
-                let average = position.score ?? 0, count = Int32(clamping: position.number ?? 0)
-                return entry.rating.average < average
-                    || (entry.rating.average == average && (entry.rating.count < count
-                        || (entry.rating.count == count && entry.id > position.id)))
-            } ?? ranked.count
-        } ?? 0
-        let page = ranked[start..<min(start + listing.pageSize, ranked.count)]
-        let found = try await store.products(ids: page.map(\.id), includingDeleted: true)
-        let products = page.compactMap { entry -> Product? in
-            guard var product = found[entry.id] else { return nil }
-            product.rating = entry.rating
-            return product
-        }
-        var next = ""
-        if start + listing.pageSize < ranked.count, let last = page.last {
-            next = PageToken(position: ProductListing.Position(id: last.id, number: Int64(last.rating.count), score: last.rating.average))
-                .encoded(query: listing.fingerprint)
-        }
-        return .with {
-            $0.products = products
-            $0.nextPageToken = next
-            $0.totalSize = Int32(ranked.count)
-        }
+        let applied = try await store.applyRatings(request.updates)
+        return .with { $0.appliedCount = Int32(applied) }
     }
 
     // MARK: Import
@@ -235,18 +201,9 @@ struct CatalogHandler: CatalogServiceHandler {
 
     // MARK: Helpers
 
-    private static let unrated = ProductRating.with { $0.count = 0 }
 
     private static func notFound(_ id: Int64) -> RPCError {
         RPCError(.notFound, "product \(id) not found")
     }
 
-    /// `product` with its rating, when RatingService answers in time.
-    private func withRating(_ product: Product) async -> Product {
-        var product = product
-        if let summaries = await ratings.summaries(for: [product.id]) {
-            product.rating = summaries[product.id] ?? Self.unrated
-        }
-        return product
-    }
 }

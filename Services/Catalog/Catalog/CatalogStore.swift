@@ -17,12 +17,13 @@ struct CatalogStore: Sendable {
     var menuChannel: String { pool.configuration.schema ?? "catalog" }
 
     /// How many columns ``productSelectList`` selects.
-    static let productColumnCount = 14
+    static let productColumnCount = 16
 
     /// The columns ``product(from:)`` reads, of products `p` joined with their category `c`.
     static let productSelectList: PostgresQuery = """
         SELECT p.id, p.category_id, c.name, p.name, p.description, p.price_cents, p.preparation_minutes,
-               p.calories, p.available, p.featured, p.tags, p.created_at, p.updated_at, p.archived_at IS NOT NULL
+               p.calories, p.available, p.featured, p.tags, p.created_at, p.updated_at, p.archived_at IS NOT NULL,
+               p.rating_average, p.rating_count
         """
 
     /// Products joined with their category.
@@ -149,14 +150,14 @@ struct CatalogStore: Sendable {
 
     // MARK: Listing
 
-    /// One page of `listing` in a database `order`, and the position of its
-    /// last product when another page follows.
-    func productPage(_ listing: ProductListing, order: ProductListing.Order,
+    /// One page of `listing`, and the position of its last product when
+    /// another page follows.
+    func productPage(_ listing: ProductListing,
                      after position: ProductListing.Position?) async throws -> (products: [Product], next: ProductListing.Position?) {
-        let rows = try await pool.query(listing.pageQuery(order, after: position))
+        let rows = try await pool.query(listing.pageQuery(after: position))
         let products = try rows.prefix(listing.pageSize).map(Self.product(from:))
         guard rows.count > listing.pageSize, let last = products.last else { return (products, nil) }
-        return (products, try order.position(of: rows[listing.pageSize - 1], id: last.id))
+        return (products, try listing.order.position(of: rows[listing.pageSize - 1], id: last.id))
     }
 
     /// How many products `listing`'s filters match.
@@ -164,9 +165,24 @@ struct CatalogStore: Sendable {
         try await pool.query(listing.countQuery)[0].decode(Int32.self, at: 0)
     }
 
-    /// The ids of products `listing`'s filters match, at most `limit`.
-    func productIDs(_ listing: ProductListing, limit: Int) async throws -> [Int64] {
-        try await pool.query(listing.candidateQuery(limit: limit)).map { try $0.decode(Int64.self, at: 0) }
+    // MARK: Ratings
+
+    /// Stores rating summaries newer than the ones held (one per product,
+    /// the highest version); returns how many products changed. Repeating
+    /// it changes nothing more, so it may be retried.
+    func applyRatings(_ updates: [ProductRatingUpdate]) async throws -> Int {
+        var newest: [Int64: ProductRatingUpdate] = [:]
+        for update in updates where update.version > newest[update.productId]?.version ?? Int64.min {
+            newest[update.productId] = update
+        }
+        let latest = Array(newest.values)
+        return try await pool.execute("""
+            UPDATE products p
+            SET rating_average = u.average, rating_count = u.count, rating_version = u.version
+            FROM unnest(\(latest.map(\.productId)), \(latest.map(\.average)), \(latest.map(\.count)), \(latest.map(\.version)))
+                 AS u(id, average, count, version)
+            WHERE p.id = u.id AND p.archived_at IS NULL AND p.rating_version < u.version
+            """, idempotent: true)
     }
 
     // MARK: Writes
@@ -200,8 +216,9 @@ struct CatalogStore: Sendable {
 
     static func product(from row: PostgresRow) throws -> Product {
         let (id, categoryID, categoryName, name, description, price, preparation, calories, available, featured,
-             tags, createdAt, updatedAt, archived) =
-            try row.decode((Int64, Int64, String, String, String, Int64, Int32, Int32?, Bool, Bool, [String], Date, Date, Bool).self)
+             tags, createdAt, updatedAt, archived, ratingAverage, ratingCount) =
+            try row.decode((Int64, Int64, String, String, String, Int64, Int32, Int32?, Bool, Bool, [String], Date, Date, Bool,
+                            Double, Int32).self)
         return .with {
             $0.id = id
             $0.categoryId = categoryID
@@ -217,6 +234,10 @@ struct CatalogStore: Sendable {
             $0.createdAt = Google_Protobuf_Timestamp(microsecondsOf: createdAt)
             $0.updatedAt = Google_Protobuf_Timestamp(microsecondsOf: updatedAt)
             $0.archived = archived
+            $0.rating = .with {
+                $0.average = ratingAverage
+                $0.count = ratingCount
+            }
         }
     }
 }

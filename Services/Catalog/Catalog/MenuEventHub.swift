@@ -94,7 +94,8 @@ final class MenuEventHub: Sendable {
         guard !watchers.isEmpty else { return }
         let product: Product
         do {
-            guard let found = try await store.products(ids: [id], includingDeleted: true)[id] else { return }
+            guard var found = try await store.products(ids: [id], includingDeleted: true)[id] else { return }
+            found.rating = nil  // events carry no rating (the contract)
             product = found
         } catch {
             logger.warning("cannot read a changed product for watchers", metadata: ["product": "\(id)", "error": "\(error)"])

@@ -8,16 +8,9 @@ import ServiceKit
 /// keyset page. Keyset pages (continue after the last row's sort key) stay
 /// consistent while products are inserted, unlike offsets.
 struct ProductListing: Sendable {
-    /// Ratings live in RatingService, so the database cannot sort by them:
-    /// those listings are ranked by the handler.
-    enum Sort: Sendable {
-        case database(Order)
-        case rating
-    }
-
     /// The orders the database sorts and pages by.
     enum Order: Sendable {
-        case menu, relevance, name, priceAscending, priceDescending, newest, preparation
+        case menu, relevance, name, priceAscending, priceDescending, newest, preparation, rating
     }
 
     /// Where a page ends: the sort key of its last row. Which fields are set
@@ -31,7 +24,7 @@ struct ProductListing: Sendable {
     }
 
     let request: ListProductsRequest
-    let sort: Sort
+    let order: Order
     let pageSize: Int
     /// The search text as a `to_tsquery` prefix query (`chee:* & bur:*`), or
     /// nil when the query has no searchable words or uses web search syntax.
@@ -53,13 +46,13 @@ struct ProductListing: Sendable {
             || searchText.split(whereSeparator: \.isWhitespace).contains { $0.hasPrefix("-") || $0.lowercased() == "or" }
         prefixQuery = words.isEmpty || usesSyntax ? nil : words.map { "\($0):*" }.joined(separator: " & ")
         switch request.sort {
-        case .unspecified: sort = .database(searchText.isEmpty ? .menu : .relevance)
-        case .name: sort = .database(.name)
-        case .priceAsc: sort = .database(.priceAscending)
-        case .priceDesc: sort = .database(.priceDescending)
-        case .newest: sort = .database(.newest)
-        case .prepTime: sort = .database(.preparation)
-        case .rating: sort = .rating
+        case .unspecified: order = searchText.isEmpty ? .menu : .relevance
+        case .name: order = .name
+        case .priceAsc: order = .priceAscending
+        case .priceDesc: order = .priceDescending
+        case .newest: order = .newest
+        case .prepTime: order = .preparation
+        case .rating: order = .rating
         case .unrecognized: throw RPCError(.invalidArgument, "sort is invalid")
         }
         pageSize = try PageSize.resolve(request.pageSize)
@@ -109,17 +102,13 @@ struct ProductListing: Sendable {
 
     /// One page (plus one row, to know whether another page follows) in
     /// `order`, with each row's sort key after the product columns.
-    func pageQuery(_ order: Order, after position: Position?) -> PostgresQuery {
+    func pageQuery(after position: Position?) -> PostgresQuery {
         var query = CatalogStore.productSelectList + ", " + order.sortKeyColumns + from + filters
         if let position { query.append(" AND " + order.keyset(after: position)) }
         query.append(" ORDER BY " + order.orderBy + " LIMIT \(Int64(pageSize + 1))")
         return query
     }
 
-    /// The ids of every matching product, for the rating sort; at most `limit`.
-    func candidateQuery(limit: Int) -> PostgresQuery {
-        "SELECT p.id" + from + filters + " ORDER BY p.id LIMIT \(Int64(limit))"
-    }
 }
 
 extension ProductListing.Order {
@@ -134,6 +123,7 @@ extension ProductListing.Order {
         case .priceAscending, .priceDescending: return "p.price_cents, NULL::bigint, NULL::text"
         case .newest: return "(EXTRACT(EPOCH FROM p.created_at) * 1000000)::bigint, NULL::bigint, NULL::text"
         case .preparation: return "p.preparation_minutes::bigint, NULL::bigint, NULL::text"
+        case .rating: return "p.rating_count::bigint, NULL::bigint, NULL::text, p.rating_average"
         }
     }
 
@@ -146,6 +136,7 @@ extension ProductListing.Order {
         case .priceDescending: return "p.price_cents DESC, p.id"
         case .newest: return "p.created_at DESC, p.id DESC"
         case .preparation: return "p.preparation_minutes, p.id"
+        case .rating: return "-p.rating_average, -p.rating_count, p.id"
         }
     }
 
@@ -169,6 +160,8 @@ extension ProductListing.Order {
             return "(p.created_at, p.id) < ('epoch'::timestamptz + \(number) * interval '1 microsecond', \(position.id))"
         case .preparation:
             return "(p.preparation_minutes, p.id) > (\(Int32(clamping: number)), \(position.id))"
+        case .rating:
+            return "(-p.rating_average, -p.rating_count, p.id) > (\(-(position.score ?? 0)), \(-Int32(clamping: number)), \(position.id))"
         }
     }
 
@@ -178,6 +171,9 @@ extension ProductListing.Order {
         switch self {
         case .relevance:
             return ProductListing.Position(id: id, score: try row.decode(Double.self, at: first))
+        case .rating:
+            return ProductListing.Position(id: id, number: try row.decode(Int64.self, at: first),
+                                           score: try row.decode(Double.self, at: first + 3))
         default:
             return ProductListing.Position(id: id, text: try row.decode(String?.self, at: first + 2),
                                            number: try row.decode(Int64?.self, at: first),

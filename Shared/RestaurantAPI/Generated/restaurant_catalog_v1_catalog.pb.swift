@@ -21,8 +21,8 @@ public enum ProductSort: ProtobufEnum {
     case priceDesc
     /// By created_at, newest first.
     case newest
-    /// By rating average, highest first, then by rating count, highest first;
-    /// unrated products come last. Needs RatingService (UNAVAILABLE without it).
+    /// By rating average, highest first, then by rating count, highest first,
+    /// then by id; unrated products come last.
     case rating
     /// By preparation_minutes, quickest first.
     case prepTime
@@ -263,9 +263,9 @@ public struct Product: ProtobufMessage {
     /// order first given. Searched by ListProductsRequest.query.
     public var tags: [String] = []
 
-    /// Rating summary from RatingService. Unset when the rating service could
-    /// not be reached, and always unset in BatchGetProducts responses; a
-    /// product nobody has rated has a rating with count 0.
+    /// Rating summary, as last sent by RatingService; a product nobody has
+    /// rated has a rating with count 0. Unset in BatchGetProducts responses and
+    /// MenuEvents.
     public var rating: ProductRating? = nil
 
     /// When the product was created.
@@ -897,16 +897,102 @@ public struct MenuEvent: ProtobufMessage {
     }
 }
 
+/// One product's rating summary, as RatingService computed it.
+public struct ProductRatingUpdate: ProtobufMessage {
+    /// The product; positive. Unknown or deleted products are skipped.
+    public var productId: Int64 = 0
+
+    /// Mean of its stars, 0–5 (0 when count is 0).
+    public var average: Double = 0
+
+    /// Number of ratings; not negative.
+    public var count: Int32 = 0
+
+    /// Increases with every change of the product's summary; an update with a
+    /// version not above the stored one is ignored.
+    public var version: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    @_spi(ProtobufGenerated)
+    public static var protobufDescriptor: MessageDescriptor { MessageDescriptor(pbc_restaurant__catalog__v1__product_rating_update()) }
+
+    @_spi(ProtobufGenerated)
+    public init(reader: borrowing MessageReader) throws {
+        self.productId = reader.scalar(0, as: Int64.self)
+        self.average = reader.scalar(1, as: Double.self)
+        self.count = reader.scalar(2, as: Int32.self)
+        self.version = reader.scalar(3, as: Int64.self)
+    }
+
+    @_spi(ProtobufGenerated)
+    public func write(to writer: inout MessageWriter) throws {
+        writer.setScalar(0, self.productId)
+        writer.setScalar(1, self.average)
+        writer.setScalar(2, self.count)
+        writer.setScalar(3, self.version)
+    }
+}
+
+/// Input of UpdateProductRatings.
+public struct UpdateProductRatingsRequest: ProtobufMessage {
+    /// 1–1000 updates; several for one product are applied by version.
+    public var updates: [ProductRatingUpdate] = []
+
+    /// A message with every field at its default.
+    public init() {}
+
+    @_spi(ProtobufGenerated)
+    public static var protobufDescriptor: MessageDescriptor { MessageDescriptor(pbc_restaurant__catalog__v1__update_product_ratings_request()) }
+
+    @_spi(ProtobufGenerated)
+    public init(reader: borrowing MessageReader) throws {
+        self.updates = try reader.repeatedMessage(0, as: ProductRatingUpdate.self)
+    }
+
+    @_spi(ProtobufGenerated)
+    public func write(to writer: inout MessageWriter) throws {
+        try writer.setRepeatedMessage(0, self.updates)
+    }
+}
+
+/// Output of UpdateProductRatings.
+public struct UpdateProductRatingsResponse: ProtobufMessage {
+    /// How many products' ratings changed (repeated or stale updates do not count).
+    public var appliedCount: Int32 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    @_spi(ProtobufGenerated)
+    public static var protobufDescriptor: MessageDescriptor { MessageDescriptor(pbc_restaurant__catalog__v1__update_product_ratings_response()) }
+
+    @_spi(ProtobufGenerated)
+    public init(reader: borrowing MessageReader) throws {
+        self.appliedCount = reader.scalar(0, as: Int32.self)
+    }
+
+    @_spi(ProtobufGenerated)
+    public func write(to writer: inout MessageWriter) throws {
+        writer.setScalar(0, self.appliedCount)
+    }
+}
+
 /// Owns the menu: categories and the products (menu items) in them.
 ///
 /// Methods that change data (CreateCategory, CreateProduct, UpdateProduct,
-/// SetProductAvailability, DeleteProduct, ImportProducts) need the metadata
+/// SetProductAvailability, DeleteProduct, ImportProducts,
+/// UpdateProductRatings) need the metadata
 /// entry `authorization: Bearer <token>`: without it they fail with
 /// UNAUTHENTICATED, with a token the server does not accept with
 /// PERMISSION_DENIED. The other methods are open.
 ///
-/// Products carry a rating summary fetched from RatingService. If that service
-/// cannot be reached, products are still returned, with `rating` unset.
+/// Products carry a rating summary: the catalog keeps a copy of each
+/// product's summary, which RatingService sends (UpdateProductRatings) after
+/// every change through its outbox. Ratings shown are therefore at most a few
+/// seconds old, and stay available, with their last known values, while
+/// RatingService is down.
 public enum CatalogService {
     /// The service's fully qualified name.
     public static let name = "restaurant.catalog.v1.CatalogService"
@@ -946,6 +1032,9 @@ public enum CatalogService {
         /// `restaurant.catalog.v1.CatalogService/WatchMenu`.
         public static let watchMenu = RPCMethod<WatchMenuRequest, MenuEvent>(
             service: "restaurant.catalog.v1.CatalogService", name: "WatchMenu", kind: .serverStreaming)
+        /// `restaurant.catalog.v1.CatalogService/UpdateProductRatings`.
+        public static let updateProductRatings = RPCMethod<UpdateProductRatingsRequest, UpdateProductRatingsResponse>(
+            service: "restaurant.catalog.v1.CatalogService", name: "UpdateProductRatings", kind: .unary)
     }
 }
 
@@ -1048,8 +1137,7 @@ public struct CatalogServiceClient: Sendable {
     /// product carries its rating summary.
     ///
     /// Errors: INVALID_ARGUMENT for a bad filter, sort or page_token (see
-    /// ListProductsRequest); UNAVAILABLE when sort is RATING and RatingService
-    /// cannot be reached.
+    /// ListProductsRequest).
     public func listProducts(_ request: ListProductsRequest, options: CallOptions = CallOptions()) async throws -> ListProductsResponse {
         try await channel.unary(CatalogService.Method.listProducts, request: request, options: options)
     }
@@ -1079,6 +1167,18 @@ public struct CatalogServiceClient: Sendable {
     public func watchMenu(_ request: WatchMenuRequest, options: CallOptions = CallOptions()) -> RPCResponseStream<MenuEvent> {
         channel.serverStreaming(CatalogService.Method.watchMenu, request: request, options: options)
     }
+
+    /// Replaces the catalog's copy of products' rating summaries. Called by
+    /// RatingService (not meant for end users) with each summary it changed.
+    /// An update whose version is not newer than the one stored is ignored, so
+    /// updates may be repeated or arrive out of order. Needs authorization.
+    ///
+    /// Errors: INVALID_ARGUMENT "updates must contain between 1 and 1000
+    /// updates", "updates[3].product_id must be positive", "updates[3].count
+    /// must not be negative", "updates[3].average must be between 0 and 5".
+    public func updateProductRatings(_ request: UpdateProductRatingsRequest, options: CallOptions = CallOptions()) async throws -> UpdateProductRatingsResponse {
+        try await channel.unary(CatalogService.Method.updateProductRatings, request: request, options: options)
+    }
 }
 
 /// What a server implements to serve `restaurant.catalog.v1.CatalogService`. Mount it with `rpcService`.
@@ -1086,13 +1186,17 @@ public struct CatalogServiceClient: Sendable {
 /// Owns the menu: categories and the products (menu items) in them.
 ///
 /// Methods that change data (CreateCategory, CreateProduct, UpdateProduct,
-/// SetProductAvailability, DeleteProduct, ImportProducts) need the metadata
+/// SetProductAvailability, DeleteProduct, ImportProducts,
+/// UpdateProductRatings) need the metadata
 /// entry `authorization: Bearer <token>`: without it they fail with
 /// UNAUTHENTICATED, with a token the server does not accept with
 /// PERMISSION_DENIED. The other methods are open.
 ///
-/// Products carry a rating summary fetched from RatingService. If that service
-/// cannot be reached, products are still returned, with `rating` unset.
+/// Products carry a rating summary: the catalog keeps a copy of each
+/// product's summary, which RatingService sends (UpdateProductRatings) after
+/// every change through its outbox. Ratings shown are therefore at most a few
+/// seconds old, and stay available, with their last known values, while
+/// RatingService is down.
 public protocol CatalogServiceHandler: Sendable {
     /// Creates a category. The slug is derived from the name.
     /// Needs authorization.
@@ -1167,8 +1271,7 @@ public protocol CatalogServiceHandler: Sendable {
     /// product carries its rating summary.
     ///
     /// Errors: INVALID_ARGUMENT for a bad filter, sort or page_token (see
-    /// ListProductsRequest); UNAVAILABLE when sort is RATING and RatingService
-    /// cannot be reached.
+    /// ListProductsRequest).
     func listProducts(_ request: ListProductsRequest, context: RPCServerContext) async throws -> ListProductsResponse
 
     /// Bulk-creates products from a stream of CreateProductRequest messages.
@@ -1188,6 +1291,16 @@ public protocol CatalogServiceHandler: Sendable {
     ///
     /// Errors: INVALID_ARGUMENT "category_id must not be negative".
     func watchMenu(_ request: WatchMenuRequest, responses: RPCResponseWriter<MenuEvent>, context: RPCServerContext) async throws
+
+    /// Replaces the catalog's copy of products' rating summaries. Called by
+    /// RatingService (not meant for end users) with each summary it changed.
+    /// An update whose version is not newer than the one stored is ignored, so
+    /// updates may be repeated or arrive out of order. Needs authorization.
+    ///
+    /// Errors: INVALID_ARGUMENT "updates must contain between 1 and 1000
+    /// updates", "updates[3].product_id must be positive", "updates[3].count
+    /// must not be negative", "updates[3].average must be between 0 and 5".
+    func updateProductRatings(_ request: UpdateProductRatingsRequest, context: RPCServerContext) async throws -> UpdateProductRatingsResponse
 }
 
 extension CatalogServiceHandler {
@@ -1205,6 +1318,7 @@ extension CatalogServiceHandler {
             .unary(CatalogService.Method.listProducts) { try await self.listProducts($0, context: $1) },
             .clientStreaming(CatalogService.Method.importProducts) { try await self.importProducts($0, context: $1) },
             .serverStreaming(CatalogService.Method.watchMenu) { try await self.watchMenu($0, responses: $1, context: $2) },
+            .unary(CatalogService.Method.updateProductRatings) { try await self.updateProductRatings($0, context: $1) },
         ])
     }
 }

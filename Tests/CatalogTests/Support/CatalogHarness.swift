@@ -30,15 +30,8 @@ struct CatalogHarness: Sendable {
     var shutdown: ShutdownSignal { service.shutdown }
 
     /// Runs `body` against a fresh catalog; tears everything down after.
-    /// - Parameters:
-    ///   - ratingTarget: `RATING_ADDR` (a rating server, or a closed port),
-    ///     nil for none.
-    ///   - definition: the catalog, or one with lowered limits.
-    static func with<T>(ratingTarget: String? = nil, definition: ServiceDefinition = Catalog.definition,
-                        _ body: (CatalogHarness) async throws -> T) async throws -> T {
-        var environment: [String: String] = [:]
-        environment["RATING_ADDR"] = ratingTarget
-        return try await ServiceHarness.with(definition, role: "catalog", environment: environment) { service in
+    static func with<T>(_ body: (CatalogHarness) async throws -> T) async throws -> T {
+        try await ServiceHarness.with(Catalog.definition, role: "catalog") { service in
             try await body(CatalogHarness(client: CatalogServiceClient(channel: service.channel), service: service))
         }
     }

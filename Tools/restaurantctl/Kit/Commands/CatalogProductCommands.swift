@@ -46,8 +46,8 @@ public struct CatalogProductsCommand: AsyncParsableCommand {
             (20 products unless --page-size says otherwise, at most 100), with the
             total and the --page-token of the next page; --all follows the pages to
             the end (100 per request unless --page-size is given). Deleted products
-            are never listed. --sort rating needs the rating service (UNAVAILABLE,
-            exit 78, without it).
+            are never listed. --sort rating orders by the ratings the catalog last
+            heard from the rating service (unrated products last).
 
             With -o json the response is printed as 'call' prints ListProducts;
             with --all, one response holding every product (no nextPageToken).

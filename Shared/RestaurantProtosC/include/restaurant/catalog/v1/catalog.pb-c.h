@@ -37,6 +37,9 @@ typedef struct Restaurant__Catalog__V1__ImportProductError Restaurant__Catalog__
 typedef struct Restaurant__Catalog__V1__ImportProductsResponse Restaurant__Catalog__V1__ImportProductsResponse;
 typedef struct Restaurant__Catalog__V1__WatchMenuRequest Restaurant__Catalog__V1__WatchMenuRequest;
 typedef struct Restaurant__Catalog__V1__MenuEvent Restaurant__Catalog__V1__MenuEvent;
+typedef struct Restaurant__Catalog__V1__ProductRatingUpdate Restaurant__Catalog__V1__ProductRatingUpdate;
+typedef struct Restaurant__Catalog__V1__UpdateProductRatingsRequest Restaurant__Catalog__V1__UpdateProductRatingsRequest;
+typedef struct Restaurant__Catalog__V1__UpdateProductRatingsResponse Restaurant__Catalog__V1__UpdateProductRatingsResponse;
 
 
 /* --- enums --- */
@@ -68,8 +71,8 @@ typedef enum _Restaurant__Catalog__V1__ProductSort {
    */
   RESTAURANT__CATALOG__V1__PRODUCT_SORT__NEWEST = 4,
   /*
-   * By rating average, highest first, then by rating count, highest first;
-   * unrated products come last. Needs RatingService (UNAVAILABLE without it).
+   * By rating average, highest first, then by rating count, highest first,
+   * then by id; unrated products come last.
    */
   RESTAURANT__CATALOG__V1__PRODUCT_SORT__RATING = 5,
   /*
@@ -241,9 +244,9 @@ struct  Restaurant__Catalog__V1__Product
   size_t n_tags;
   char **tags;
   /*
-   * Rating summary from RatingService. Unset when the rating service could
-   * not be reached, and always unset in BatchGetProducts responses; a
-   * product nobody has rated has a rating with count 0.
+   * Rating summary, as last sent by RatingService; a product nobody has
+   * rated has a rating with count 0. Unset in BatchGetProducts responses and
+   * MenuEvents.
    */
   Restaurant__Catalog__V1__ProductRating *rating;
   /*
@@ -770,6 +773,68 @@ struct  Restaurant__Catalog__V1__MenuEvent
     , RESTAURANT__CATALOG__V1__MENU_EVENT_TYPE__MENU_EVENT_TYPE_UNSPECIFIED, 0, NULL, NULL }
 
 
+/*
+ * One product's rating summary, as RatingService computed it.
+ */
+struct  Restaurant__Catalog__V1__ProductRatingUpdate
+{
+  ProtobufCMessage base;
+  /*
+   * The product; positive. Unknown or deleted products are skipped.
+   */
+  int64_t product_id;
+  /*
+   * Mean of its stars, 0–5 (0 when count is 0).
+   */
+  double average;
+  /*
+   * Number of ratings; not negative.
+   */
+  int32_t count;
+  /*
+   * Increases with every change of the product's summary; an update with a
+   * version not above the stored one is ignored.
+   */
+  int64_t version;
+};
+#define RESTAURANT__CATALOG__V1__PRODUCT_RATING_UPDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&restaurant__catalog__v1__product_rating_update__descriptor) \
+    , 0, 0, 0, 0 }
+
+
+/*
+ * Input of UpdateProductRatings.
+ */
+struct  Restaurant__Catalog__V1__UpdateProductRatingsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * 1–1000 updates; several for one product are applied by version.
+   */
+  size_t n_updates;
+  Restaurant__Catalog__V1__ProductRatingUpdate **updates;
+};
+#define RESTAURANT__CATALOG__V1__UPDATE_PRODUCT_RATINGS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&restaurant__catalog__v1__update_product_ratings_request__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * Output of UpdateProductRatings.
+ */
+struct  Restaurant__Catalog__V1__UpdateProductRatingsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * How many products' ratings changed (repeated or stale updates do not count).
+   */
+  int32_t applied_count;
+};
+#define RESTAURANT__CATALOG__V1__UPDATE_PRODUCT_RATINGS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&restaurant__catalog__v1__update_product_ratings_response__descriptor) \
+    , 0 }
+
+
 /* Restaurant__Catalog__V1__Category methods */
 void   restaurant__catalog__v1__category__init
                      (Restaurant__Catalog__V1__Category         *message);
@@ -1131,6 +1196,63 @@ Restaurant__Catalog__V1__MenuEvent *
 void   restaurant__catalog__v1__menu_event__free_unpacked
                      (Restaurant__Catalog__V1__MenuEvent *message,
                       ProtobufCAllocator *allocator);
+/* Restaurant__Catalog__V1__ProductRatingUpdate methods */
+void   restaurant__catalog__v1__product_rating_update__init
+                     (Restaurant__Catalog__V1__ProductRatingUpdate         *message);
+size_t restaurant__catalog__v1__product_rating_update__get_packed_size
+                     (const Restaurant__Catalog__V1__ProductRatingUpdate   *message);
+size_t restaurant__catalog__v1__product_rating_update__pack
+                     (const Restaurant__Catalog__V1__ProductRatingUpdate   *message,
+                      uint8_t             *out);
+size_t restaurant__catalog__v1__product_rating_update__pack_to_buffer
+                     (const Restaurant__Catalog__V1__ProductRatingUpdate   *message,
+                      ProtobufCBuffer     *buffer);
+Restaurant__Catalog__V1__ProductRatingUpdate *
+       restaurant__catalog__v1__product_rating_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   restaurant__catalog__v1__product_rating_update__free_unpacked
+                     (Restaurant__Catalog__V1__ProductRatingUpdate *message,
+                      ProtobufCAllocator *allocator);
+/* Restaurant__Catalog__V1__UpdateProductRatingsRequest methods */
+void   restaurant__catalog__v1__update_product_ratings_request__init
+                     (Restaurant__Catalog__V1__UpdateProductRatingsRequest         *message);
+size_t restaurant__catalog__v1__update_product_ratings_request__get_packed_size
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsRequest   *message);
+size_t restaurant__catalog__v1__update_product_ratings_request__pack
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsRequest   *message,
+                      uint8_t             *out);
+size_t restaurant__catalog__v1__update_product_ratings_request__pack_to_buffer
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Restaurant__Catalog__V1__UpdateProductRatingsRequest *
+       restaurant__catalog__v1__update_product_ratings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   restaurant__catalog__v1__update_product_ratings_request__free_unpacked
+                     (Restaurant__Catalog__V1__UpdateProductRatingsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Restaurant__Catalog__V1__UpdateProductRatingsResponse methods */
+void   restaurant__catalog__v1__update_product_ratings_response__init
+                     (Restaurant__Catalog__V1__UpdateProductRatingsResponse         *message);
+size_t restaurant__catalog__v1__update_product_ratings_response__get_packed_size
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsResponse   *message);
+size_t restaurant__catalog__v1__update_product_ratings_response__pack
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsResponse   *message,
+                      uint8_t             *out);
+size_t restaurant__catalog__v1__update_product_ratings_response__pack_to_buffer
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Restaurant__Catalog__V1__UpdateProductRatingsResponse *
+       restaurant__catalog__v1__update_product_ratings_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   restaurant__catalog__v1__update_product_ratings_response__free_unpacked
+                     (Restaurant__Catalog__V1__UpdateProductRatingsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Restaurant__Catalog__V1__Category_Closure)
@@ -1190,6 +1312,15 @@ typedef void (*Restaurant__Catalog__V1__WatchMenuRequest_Closure)
 typedef void (*Restaurant__Catalog__V1__MenuEvent_Closure)
                  (const Restaurant__Catalog__V1__MenuEvent *message,
                   void *closure_data);
+typedef void (*Restaurant__Catalog__V1__ProductRatingUpdate_Closure)
+                 (const Restaurant__Catalog__V1__ProductRatingUpdate *message,
+                  void *closure_data);
+typedef void (*Restaurant__Catalog__V1__UpdateProductRatingsRequest_Closure)
+                 (const Restaurant__Catalog__V1__UpdateProductRatingsRequest *message,
+                  void *closure_data);
+typedef void (*Restaurant__Catalog__V1__UpdateProductRatingsResponse_Closure)
+                 (const Restaurant__Catalog__V1__UpdateProductRatingsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1241,6 +1372,10 @@ struct Restaurant__Catalog__V1__CatalogService_Service
                      const Restaurant__Catalog__V1__WatchMenuRequest *input,
                      Restaurant__Catalog__V1__MenuEvent_Closure closure,
                      void *closure_data);
+  void (*update_product_ratings)(Restaurant__Catalog__V1__CatalogService_Service *service,
+                                 const Restaurant__Catalog__V1__UpdateProductRatingsRequest *input,
+                                 Restaurant__Catalog__V1__UpdateProductRatingsResponse_Closure closure,
+                                 void *closure_data);
 };
 typedef void (*Restaurant__Catalog__V1__CatalogService_ServiceDestroy)(Restaurant__Catalog__V1__CatalogService_Service *);
 void restaurant__catalog__v1__catalog_service__init (Restaurant__Catalog__V1__CatalogService_Service *service,
@@ -1259,7 +1394,8 @@ void restaurant__catalog__v1__catalog_service__init (Restaurant__Catalog__V1__Ca
       function_prefix__ ## delete_product,\
       function_prefix__ ## list_products,\
       function_prefix__ ## import_products,\
-      function_prefix__ ## watch_menu  }
+      function_prefix__ ## watch_menu,\
+      function_prefix__ ## update_product_ratings  }
 void restaurant__catalog__v1__catalog_service__create_category(ProtobufCService *service,
                                                                const Restaurant__Catalog__V1__CreateCategoryRequest *input,
                                                                Restaurant__Catalog__V1__Category_Closure closure,
@@ -1304,6 +1440,10 @@ void restaurant__catalog__v1__catalog_service__watch_menu(ProtobufCService *serv
                                                           const Restaurant__Catalog__V1__WatchMenuRequest *input,
                                                           Restaurant__Catalog__V1__MenuEvent_Closure closure,
                                                           void *closure_data);
+void restaurant__catalog__v1__catalog_service__update_product_ratings(ProtobufCService *service,
+                                                                      const Restaurant__Catalog__V1__UpdateProductRatingsRequest *input,
+                                                                      Restaurant__Catalog__V1__UpdateProductRatingsResponse_Closure closure,
+                                                                      void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1328,6 +1468,9 @@ extern const ProtobufCMessageDescriptor restaurant__catalog__v1__import_product_
 extern const ProtobufCMessageDescriptor restaurant__catalog__v1__import_products_response__descriptor;
 extern const ProtobufCMessageDescriptor restaurant__catalog__v1__watch_menu_request__descriptor;
 extern const ProtobufCMessageDescriptor restaurant__catalog__v1__menu_event__descriptor;
+extern const ProtobufCMessageDescriptor restaurant__catalog__v1__product_rating_update__descriptor;
+extern const ProtobufCMessageDescriptor restaurant__catalog__v1__update_product_ratings_request__descriptor;
+extern const ProtobufCMessageDescriptor restaurant__catalog__v1__update_product_ratings_response__descriptor;
 extern const ProtobufCServiceDescriptor restaurant__catalog__v1__catalog_service__descriptor;
 
 PROTOBUF_C__END_DECLS

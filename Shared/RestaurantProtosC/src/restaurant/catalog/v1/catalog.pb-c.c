@@ -862,6 +862,141 @@ void   restaurant__catalog__v1__menu_event__free_unpacked
   assert(message->base.descriptor == &restaurant__catalog__v1__menu_event__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   restaurant__catalog__v1__product_rating_update__init
+                     (Restaurant__Catalog__V1__ProductRatingUpdate         *message)
+{
+  static const Restaurant__Catalog__V1__ProductRatingUpdate init_value = RESTAURANT__CATALOG__V1__PRODUCT_RATING_UPDATE__INIT;
+  *message = init_value;
+}
+size_t restaurant__catalog__v1__product_rating_update__get_packed_size
+                     (const Restaurant__Catalog__V1__ProductRatingUpdate *message)
+{
+  assert(message->base.descriptor == &restaurant__catalog__v1__product_rating_update__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t restaurant__catalog__v1__product_rating_update__pack
+                     (const Restaurant__Catalog__V1__ProductRatingUpdate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &restaurant__catalog__v1__product_rating_update__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t restaurant__catalog__v1__product_rating_update__pack_to_buffer
+                     (const Restaurant__Catalog__V1__ProductRatingUpdate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &restaurant__catalog__v1__product_rating_update__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Restaurant__Catalog__V1__ProductRatingUpdate *
+       restaurant__catalog__v1__product_rating_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Restaurant__Catalog__V1__ProductRatingUpdate *)
+     protobuf_c_message_unpack (&restaurant__catalog__v1__product_rating_update__descriptor,
+                                allocator, len, data);
+}
+void   restaurant__catalog__v1__product_rating_update__free_unpacked
+                     (Restaurant__Catalog__V1__ProductRatingUpdate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &restaurant__catalog__v1__product_rating_update__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   restaurant__catalog__v1__update_product_ratings_request__init
+                     (Restaurant__Catalog__V1__UpdateProductRatingsRequest         *message)
+{
+  static const Restaurant__Catalog__V1__UpdateProductRatingsRequest init_value = RESTAURANT__CATALOG__V1__UPDATE_PRODUCT_RATINGS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t restaurant__catalog__v1__update_product_ratings_request__get_packed_size
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsRequest *message)
+{
+  assert(message->base.descriptor == &restaurant__catalog__v1__update_product_ratings_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t restaurant__catalog__v1__update_product_ratings_request__pack
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &restaurant__catalog__v1__update_product_ratings_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t restaurant__catalog__v1__update_product_ratings_request__pack_to_buffer
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &restaurant__catalog__v1__update_product_ratings_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Restaurant__Catalog__V1__UpdateProductRatingsRequest *
+       restaurant__catalog__v1__update_product_ratings_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Restaurant__Catalog__V1__UpdateProductRatingsRequest *)
+     protobuf_c_message_unpack (&restaurant__catalog__v1__update_product_ratings_request__descriptor,
+                                allocator, len, data);
+}
+void   restaurant__catalog__v1__update_product_ratings_request__free_unpacked
+                     (Restaurant__Catalog__V1__UpdateProductRatingsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &restaurant__catalog__v1__update_product_ratings_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   restaurant__catalog__v1__update_product_ratings_response__init
+                     (Restaurant__Catalog__V1__UpdateProductRatingsResponse         *message)
+{
+  static const Restaurant__Catalog__V1__UpdateProductRatingsResponse init_value = RESTAURANT__CATALOG__V1__UPDATE_PRODUCT_RATINGS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t restaurant__catalog__v1__update_product_ratings_response__get_packed_size
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsResponse *message)
+{
+  assert(message->base.descriptor == &restaurant__catalog__v1__update_product_ratings_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t restaurant__catalog__v1__update_product_ratings_response__pack
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &restaurant__catalog__v1__update_product_ratings_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t restaurant__catalog__v1__update_product_ratings_response__pack_to_buffer
+                     (const Restaurant__Catalog__V1__UpdateProductRatingsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &restaurant__catalog__v1__update_product_ratings_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Restaurant__Catalog__V1__UpdateProductRatingsResponse *
+       restaurant__catalog__v1__update_product_ratings_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Restaurant__Catalog__V1__UpdateProductRatingsResponse *)
+     protobuf_c_message_unpack (&restaurant__catalog__v1__update_product_ratings_response__descriptor,
+                                allocator, len, data);
+}
+void   restaurant__catalog__v1__update_product_ratings_response__free_unpacked
+                     (Restaurant__Catalog__V1__UpdateProductRatingsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &restaurant__catalog__v1__update_product_ratings_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor restaurant__catalog__v1__category__field_descriptors[8] =
 {
   {
@@ -2299,6 +2434,159 @@ const ProtobufCMessageDescriptor restaurant__catalog__v1__menu_event__descriptor
   (ProtobufCMessageInit) restaurant__catalog__v1__menu_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor restaurant__catalog__v1__product_rating_update__field_descriptors[4] =
+{
+  {
+    "product_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Catalog__V1__ProductRatingUpdate, product_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "average",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Catalog__V1__ProductRatingUpdate, average),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Catalog__V1__ProductRatingUpdate, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Catalog__V1__ProductRatingUpdate, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned restaurant__catalog__v1__product_rating_update__field_indices_by_name[] = {
+  1,   /* field[1] = average */
+  2,   /* field[2] = count */
+  0,   /* field[0] = product_id */
+  3,   /* field[3] = version */
+};
+static const ProtobufCIntRange restaurant__catalog__v1__product_rating_update__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor restaurant__catalog__v1__product_rating_update__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "restaurant.catalog.v1.ProductRatingUpdate",
+  "ProductRatingUpdate",
+  "Restaurant__Catalog__V1__ProductRatingUpdate",
+  "restaurant.catalog.v1",
+  sizeof(Restaurant__Catalog__V1__ProductRatingUpdate),
+  4,
+  restaurant__catalog__v1__product_rating_update__field_descriptors,
+  restaurant__catalog__v1__product_rating_update__field_indices_by_name,
+  1,  restaurant__catalog__v1__product_rating_update__number_ranges,
+  (ProtobufCMessageInit) restaurant__catalog__v1__product_rating_update__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor restaurant__catalog__v1__update_product_ratings_request__field_descriptors[1] =
+{
+  {
+    "updates",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Restaurant__Catalog__V1__UpdateProductRatingsRequest, n_updates),
+    offsetof(Restaurant__Catalog__V1__UpdateProductRatingsRequest, updates),
+    &restaurant__catalog__v1__product_rating_update__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned restaurant__catalog__v1__update_product_ratings_request__field_indices_by_name[] = {
+  0,   /* field[0] = updates */
+};
+static const ProtobufCIntRange restaurant__catalog__v1__update_product_ratings_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor restaurant__catalog__v1__update_product_ratings_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "restaurant.catalog.v1.UpdateProductRatingsRequest",
+  "UpdateProductRatingsRequest",
+  "Restaurant__Catalog__V1__UpdateProductRatingsRequest",
+  "restaurant.catalog.v1",
+  sizeof(Restaurant__Catalog__V1__UpdateProductRatingsRequest),
+  1,
+  restaurant__catalog__v1__update_product_ratings_request__field_descriptors,
+  restaurant__catalog__v1__update_product_ratings_request__field_indices_by_name,
+  1,  restaurant__catalog__v1__update_product_ratings_request__number_ranges,
+  (ProtobufCMessageInit) restaurant__catalog__v1__update_product_ratings_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor restaurant__catalog__v1__update_product_ratings_response__field_descriptors[1] =
+{
+  {
+    "applied_count",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Catalog__V1__UpdateProductRatingsResponse, applied_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned restaurant__catalog__v1__update_product_ratings_response__field_indices_by_name[] = {
+  0,   /* field[0] = applied_count */
+};
+static const ProtobufCIntRange restaurant__catalog__v1__update_product_ratings_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor restaurant__catalog__v1__update_product_ratings_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "restaurant.catalog.v1.UpdateProductRatingsResponse",
+  "UpdateProductRatingsResponse",
+  "Restaurant__Catalog__V1__UpdateProductRatingsResponse",
+  "restaurant.catalog.v1",
+  sizeof(Restaurant__Catalog__V1__UpdateProductRatingsResponse),
+  1,
+  restaurant__catalog__v1__update_product_ratings_response__field_descriptors,
+  restaurant__catalog__v1__update_product_ratings_response__field_indices_by_name,
+  1,  restaurant__catalog__v1__update_product_ratings_response__number_ranges,
+  (ProtobufCMessageInit) restaurant__catalog__v1__update_product_ratings_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue restaurant__catalog__v1__product_sort__enum_values_by_number[7] =
 {
   { "PRODUCT_SORT_UNSPECIFIED", "RESTAURANT__CATALOG__V1__PRODUCT_SORT__PRODUCT_SORT_UNSPECIFIED", 0 },
@@ -2371,7 +2659,7 @@ const ProtobufCEnumDescriptor restaurant__catalog__v1__menu_event_type__descript
   restaurant__catalog__v1__menu_event_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor restaurant__catalog__v1__catalog_service__method_descriptors[11] =
+static const ProtobufCMethodDescriptor restaurant__catalog__v1__catalog_service__method_descriptors[12] =
 {
   { "CreateCategory", &restaurant__catalog__v1__create_category_request__descriptor, &restaurant__catalog__v1__category__descriptor },
   { "ListCategories", &restaurant__catalog__v1__list_categories_request__descriptor, &restaurant__catalog__v1__list_categories_response__descriptor },
@@ -2384,6 +2672,7 @@ static const ProtobufCMethodDescriptor restaurant__catalog__v1__catalog_service_
   { "ListProducts", &restaurant__catalog__v1__list_products_request__descriptor, &restaurant__catalog__v1__list_products_response__descriptor },
   { "ImportProducts", &restaurant__catalog__v1__create_product_request__descriptor, &restaurant__catalog__v1__import_products_response__descriptor },
   { "WatchMenu", &restaurant__catalog__v1__watch_menu_request__descriptor, &restaurant__catalog__v1__menu_event__descriptor },
+  { "UpdateProductRatings", &restaurant__catalog__v1__update_product_ratings_request__descriptor, &restaurant__catalog__v1__update_product_ratings_response__descriptor },
 };
 const unsigned restaurant__catalog__v1__catalog_service__method_indices_by_name[] = {
   4,        /* BatchGetProducts */
@@ -2396,6 +2685,7 @@ const unsigned restaurant__catalog__v1__catalog_service__method_indices_by_name[
   8,        /* ListProducts */
   6,        /* SetProductAvailability */
   5,        /* UpdateProduct */
+  11,        /* UpdateProductRatings */
   10         /* WatchMenu */
 };
 const ProtobufCServiceDescriptor restaurant__catalog__v1__catalog_service__descriptor =
@@ -2405,7 +2695,7 @@ const ProtobufCServiceDescriptor restaurant__catalog__v1__catalog_service__descr
   "CatalogService",
   "Restaurant__Catalog__V1__CatalogService",
   "restaurant.catalog.v1",
-  11,
+  12,
   restaurant__catalog__v1__catalog_service__method_descriptors,
   restaurant__catalog__v1__catalog_service__method_indices_by_name
 };
@@ -2496,6 +2786,14 @@ void restaurant__catalog__v1__catalog_service__watch_menu(ProtobufCService *serv
 {
   assert(service->descriptor == &restaurant__catalog__v1__catalog_service__descriptor);
   service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void restaurant__catalog__v1__catalog_service__update_product_ratings(ProtobufCService *service,
+                                                                      const Restaurant__Catalog__V1__UpdateProductRatingsRequest *input,
+                                                                      Restaurant__Catalog__V1__UpdateProductRatingsResponse_Closure closure,
+                                                                      void *closure_data)
+{
+  assert(service->descriptor == &restaurant__catalog__v1__catalog_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void restaurant__catalog__v1__catalog_service__init (Restaurant__Catalog__V1__CatalogService_Service *service,
                                                      Restaurant__Catalog__V1__CatalogService_ServiceDestroy destroy)

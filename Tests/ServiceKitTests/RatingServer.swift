@@ -6,9 +6,8 @@ import Synchronization
 import WellKnownTypes
 
 /// A small, real RatingService (gRPC on a loopback port) that answers
-/// BatchGetRatingSummaries from summaries the test sets. There is no rating
-/// service in the repository yet; this one stands in for it so the catalog's
-/// calls go over the wire as they will in production.
+/// BatchGetRatingSummaries from summaries the test sets and records the
+/// request ids it receives: an upstream for ServiceKit's upstream calls.
 final class RatingServer: RatingServiceHandler {
     private let summaries = Mutex<[Int64: (average: Double, count: Int32)]>([:])
     private let calls = Mutex(0)
@@ -43,25 +42,25 @@ final class RatingServer: RatingServiceHandler {
     }
 
     func rateProduct(_ request: RateProductRequest, context: RPCServerContext) async throws -> Rating {
-        throw RPCError(.unimplemented, "not part of the catalog tests")
+        throw RPCError(.unimplemented, "not part of the ServiceKit tests")
     }
 
     func getRatingSummary(_ request: GetRatingSummaryRequest, context: RPCServerContext) async throws -> RatingSummary {
-        throw RPCError(.unimplemented, "not part of the catalog tests")
+        throw RPCError(.unimplemented, "not part of the ServiceKit tests")
     }
 
     func listRatings(_ request: ListRatingsRequest, context: RPCServerContext) async throws -> ListRatingsResponse {
-        throw RPCError(.unimplemented, "not part of the catalog tests")
+        throw RPCError(.unimplemented, "not part of the ServiceKit tests")
     }
 
     func deleteRating(_ request: DeleteRatingRequest, context: RPCServerContext) async throws -> Google_Protobuf_Empty {
-        throw RPCError(.unimplemented, "not part of the catalog tests")
+        throw RPCError(.unimplemented, "not part of the ServiceKit tests")
     }
 
     /// Runs `body` with the server listening on a loopback port.
     func serve<T>(_ body: (_ target: String) async throws -> T) async throws -> T {
         let server = RPCServer(configuration: .init(host: "127.0.0.1", port: 0), services: [rpcService],
-                               logger: TestEnvironment.logger("catalog.tests.rating"))
+                               logger: TestEnvironment.logger("kit.tests.rating"))
         let port = try await server.start().port!
         do {
             let result = try await body("127.0.0.1:\(port)")
