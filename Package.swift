@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Postgres", targets: ["Postgres"]),
         .executable(name: "rpcgen", targets: ["rpcgen"]),
         .executable(name: "catalog-service", targets: ["catalog-service"]),
+        .executable(name: "rating-service", targets: ["rating-service"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -108,6 +109,11 @@ let package = Package(
         ], path: "Services/Catalog/Catalog", resources: [.copy("Migrations")]),
         .executableTarget(name: "catalog-service", dependencies: ["Catalog", "ServiceKit"],
                           path: "Services/Catalog/Main"),
+        .target(name: "Ratings", dependencies: [
+            "ServiceKit", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes",
+        ], path: "Services/Rating/Ratings", resources: [.copy("Migrations")]),
+        .executableTarget(name: "rating-service", dependencies: ["Ratings", "ServiceKit"],
+                          path: "Services/Rating/Main"),
 
         // Tools.
         .executableTarget(name: "rpcgen", dependencies: [
@@ -169,6 +175,9 @@ let package = Package(
             "ServiceKit", "ServiceKitTesting", "Postgres", "RPC", "RestaurantAPI", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "RatingTests", dependencies: [
+            "Ratings", "Catalog", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes",
+        ], path: "Tests/RatingTests"),
         .testTarget(name: "CatalogTests", dependencies: [
             "Catalog", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),

@@ -21,6 +21,9 @@ public struct ServiceConfiguration: Sendable {
     /// The addresses of other services this one calls (`RATING_ADDR`, …),
     /// by variable name; absent when unset.
     public var upstreams: [String: String]
+    /// `UPSTREAM_TOKEN`: the bearer token this service presents to the
+    /// services it calls (one of their `AUTH_TOKENS`); nil when unset.
+    public var upstreamToken: String?
 
     /// Reads the configuration of `service` from `environment`.
     /// - Parameters:
@@ -63,6 +66,7 @@ public struct ServiceConfiguration: Sendable {
             upstreams[variable] = value
         }
         self.upstreams = upstreams
+        upstreamToken = environment["UPSTREAM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Parses `host:port` (or `:port` when a default host is allowed).

@@ -38,6 +38,9 @@ public enum ServiceRunner {
         if configuration.authTokens.isEmpty {
             logger.warning("AUTH_TOKENS is not set: every call that changes data will be refused")
         }
+        if !configuration.upstreams.isEmpty, configuration.upstreamToken == nil {
+            logger.warning("UPSTREAM_TOKEN is not set: calls that change data in other services will be refused")
+        }
 
         // DB_SCHEMA may move the service to another schema; migrate that one.
         let schema = configuration.database.schema ?? definition.schema
@@ -118,7 +121,7 @@ public enum ServiceRunner {
             guard let target = configuration.upstreams[dependency.variable] else { continue }
             upstreams[dependency.variable] = Upstream(
                 dependency: dependency, channel: try RPCChannel(target: target, configuration: channelConfiguration),
-                logger: logger)
+                token: configuration.upstreamToken, logger: logger)
         }
         return upstreams
     }

@@ -28,8 +28,12 @@ public struct ServiceHarness: Sendable {
     public let shutdown: ShutdownSignal
     public let background: BackgroundTasks
 
-    /// At most this many services at once across a test process.
+    /// At most this many tests run services at once across a test process.
     private static let limiter = AsyncSemaphore(permits: 4)
+    /// Set while a test holds a permit: the services it starts inside (a
+    /// rating service beside its catalog) share it, and never wait for a
+    /// second one that the other tests' first services could all be holding.
+    @TaskLocal private static var holdsPermit = false
 
     /// Runs `body` against a fresh instance of `definition`; tears
     /// everything down after.
@@ -38,8 +42,11 @@ public struct ServiceHarness: Sendable {
     ///   - environment: extra variables (`CATALOG_ADDR`, …).
     public static func with<T>(_ definition: ServiceDefinition, role: String, environment: [String: String] = [:],
                                _ body: (ServiceHarness) async throws -> T) async throws -> T {
-        try await limiter.withPermit {
-            try await run(definition, role: role, environment: environment, body)
+        if holdsPermit { return try await run(definition, role: role, environment: environment, body) }
+        return try await limiter.withPermit {
+            try await $holdsPermit.withValue(true) {
+                try await run(definition, role: role, environment: environment, body)
+            }
         }
     }
 

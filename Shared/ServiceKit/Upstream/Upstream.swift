@@ -16,18 +16,23 @@ public final class Upstream: Sendable {
     public let dependency: UpstreamDependency
     /// The channel to it; calls on it carry the caller's deadline and request id.
     public let channel: RPCChannel
+    private let token: String?
     private let logger: Logger
     private let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
     /// At most one warning per this interval, however many calls fail.
     static let warningInterval: Duration = .seconds(30)
 
-    public init(dependency: UpstreamDependency, channel: RPCChannel, logger: Logger) {
+    /// - Parameter token: the bearer token sent with every call
+    ///   (`UPSTREAM_TOKEN`), for upstream methods that change data.
+    public init(dependency: UpstreamDependency, channel: RPCChannel, token: String? = nil, logger: Logger) {
         self.dependency = dependency
         self.channel = channel
+        self.token = token
         self.logger = logger
     }
 
-    /// Runs `body` with call options carrying the upstream's timeout.
+    /// Runs `body` with call options carrying the upstream's timeout (and
+    /// the service's token, when it has one).
     ///
     /// A call that cannot reach the upstream or that it fails internally
     /// (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED,
@@ -37,7 +42,9 @@ public final class Upstream: Sendable {
     /// (NOT_FOUND, say) are the upstream's answer and come back unchanged.
     public func call<Result>(timeout: Duration? = nil, _ body: (CallOptions) async throws -> Result) async throws -> Result {
         do {
-            return try await body(CallOptions(timeout: timeout ?? dependency.timeout))
+            var options = CallOptions(timeout: timeout ?? dependency.timeout)
+            if let token { options.metadata.add("authorization", "Bearer \(token)") }
+            return try await body(options)
         } catch let error as RPCError {
             guard Self.meansUnreachable(error.code) else { throw error }
             warn(error)

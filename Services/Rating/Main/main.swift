@@ -1,0 +1,4 @@
+import Ratings
+import ServiceKit
+
+await ServiceRunner.run(Ratings.definition)

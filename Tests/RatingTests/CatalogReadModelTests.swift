@@ -1,0 +1,67 @@
+import Foundation
+import RestaurantAPI
+import RPC
+import ServiceKitTesting
+import Testing
+
+@Suite("The catalog's copy of ratings", .timeLimit(.minutes(2)))
+struct CatalogReadModelTests {
+    /// The catalog's view of `productID`'s rating.
+    static func catalogRating(_ harness: RatingHarness, _ productID: Int64) async throws -> ProductRating? {
+        try await harness.catalog.getProduct(.with { $0.id = productID }, options: RatingHarness.open).rating
+    }
+
+    @Test("Rates and deletes reach GetProduct and sort=RATING within seconds, through the outbox")
+    func ratingsReachTheCatalog() async throws {
+        try await RatingHarness.with { harness in
+            let products = try await harness.products(3)
+            try await harness.rate(products[0], "ada", stars: 3)
+            try await harness.rate(products[1], "ada", stars: 5)
+            try await harness.rate(products[1], "bo", stars: 4)
+            try await harness.rate(products[2], "ada", stars: 4)
+            #expect(try await eventually(timeout: .seconds(5), interval: .milliseconds(20)) {
+                try await Self.catalogRating(harness, products[1]) == .with { $0.average = 4.5; $0.count = 2 }
+            })
+            #expect(try await eventually(timeout: .seconds(5), interval: .milliseconds(20)) {
+                try await Self.catalogRating(harness, products[0])?.count == 1
+            })
+            let listed = try await harness.catalog.listProducts(.with { $0.sort = .rating }, options: RatingHarness.open)
+            #expect(listed.products.map(\.id) == [products[1], products[2], products[0]])
+
+            _ = try await harness.ratings.deleteRating(.with {
+                $0.productId = products[1]
+                $0.userId = "ada"
+            }, options: RatingHarness.auth)
+            #expect(try await eventually(timeout: .seconds(5), interval: .milliseconds(20)) {
+                try await Self.catalogRating(harness, products[1]) == .with { $0.average = 4; $0.count = 1 }
+            })
+            // Every summary change was delivered once and marked so.
+            let pending = try await harness.service.pool.query("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+            #expect(try pending[0].decode(Int.self, at: 0) == 0)
+        }
+    }
+
+    @Test("Many concurrent ratings of few products leave the catalog equal to the rating service")
+    func convergence() async throws {
+        try await RatingHarness.with { harness in
+            let products = try await harness.products(4)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for user in 0..<60 {
+                    group.addTask {
+                        try await harness.rate(products[user % 4], "user-\(user % 15)", stars: Int32(user % 5) + 1)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let summaries = try await harness.ratings.batchGetRatingSummaries(.with { $0.productIds = products },
+                                                                              options: RatingHarness.open).summaries
+            #expect(try await eventually(timeout: .seconds(10), interval: .milliseconds(50)) {
+                for summary in summaries {
+                    let rating = try await Self.catalogRating(harness, summary.productId)
+                    guard rating?.count == summary.count, rating?.average == summary.average else { return false }
+                }
+                return true
+            })
+        }
+    }
+}
