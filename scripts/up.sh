@@ -14,7 +14,7 @@ root=$PWD
 bash scripts/ensure-deps.sh
 
 echo "building release binaries (the first build takes several minutes)..."
-for product in catalog-service restaurantctl restaurant-seed; do
+for product in catalog-service rating-service restaurantctl restaurant-seed; do
   swift build -c release --scratch-path .build-release --product "$product" -q
 done
 bin=$root/.build-release/release
@@ -31,9 +31,11 @@ if [ -z "${AUTH_TOKENS:-}" ]; then
 fi
 token=${AUTH_TOKENS%%,*}
 
-# name port database-url-variable
+# name port database-url-variable (in start order: the catalog first, as the
+# rating service calls it)
 services=(
   "catalog 50051 CATALOG_DATABASE_URL"
+  "rating 50053 RATING_DATABASE_URL"
 )
 
 start_service() {
@@ -48,7 +50,8 @@ start_service() {
       METRICS_ADDR="127.0.0.1:$((port + 1000))" \
       AUTH_TOKENS="$AUTH_TOKENS" \
       LOG_LEVEL="${LOG_LEVEL:-info}" \
-      RATING_ADDR="${RATING_ADDR:-}" \
+      CATALOG_ADDR="127.0.0.1:50051" \
+      UPSTREAM_TOKEN="$token" \
       setsid "$bin/$name-service" >>".data/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$pidfile"
   echo "started $name-service on 127.0.0.1:$port (pid $!, log .data/logs/$name.log)"
@@ -79,12 +82,13 @@ for service in "${services[@]}"; do
   wait_serving "$1" "$2"
 done
 
-"$bin/restaurant-seed" --catalog 127.0.0.1:50051 --token "$token" deploy/seed/menu.json
+"$bin/restaurant-seed" --catalog 127.0.0.1:50051 --rating 127.0.0.1:50053 --token "$token" deploy/seed/menu.json
 
 cat <<INFO
 
 The stack is up.
   catalog   127.0.0.1:50051   (metrics http://127.0.0.1:51051/metrics)
+  rating    127.0.0.1:50053   (metrics http://127.0.0.1:51053/metrics)
   postgres  ${PGHOST:-127.0.0.1}:${PGPORT:-}   (scripts/postgres.sh psql)
 
 Token for writes: $token
@@ -93,6 +97,7 @@ Try:
   export RESTAURANT_ADDR=127.0.0.1:50051 RESTAURANT_TOKEN=$token
   $bin/restaurantctl list
   $bin/restaurantctl call restaurant.catalog.v1.CatalogService/ListProducts -d '{"query": "chocolate"}'
+  $bin/restaurantctl catalog products --sort rating --page-size 5
 
 Stop everything with: make down
 INFO

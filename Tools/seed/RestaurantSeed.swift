@@ -1,19 +1,24 @@
 import ArgumentParser
 import Foundation
 import RestaurantAPI
+import SeededRandom
 
 /// Loads the sample menu into a running catalog service: creates the
 /// categories and imports (through ImportProducts) the sample products that
-/// are missing, by name. Safe to run again.
+/// are missing, by name; with `--rating`, rates the hand-written dishes
+/// from a few dozen guests. Safe to run again.
 @main
 struct RestaurantSeed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restaurant-seed",
         abstract: "Load the sample menu into the catalog service.",
-        discussion: "Example: restaurant-seed --catalog localhost:50051 --token $RESTAURANT_TOKEN deploy/seed/menu.json")
+        discussion: "Example: restaurant-seed --catalog localhost:50051 --rating localhost:50053 --token $RESTAURANT_TOKEN deploy/seed/menu.json")
 
     @Option(help: "The catalog service's address.")
     var catalog = "localhost:50051"
+
+    @Option(help: "The rating service's address; when given, sample ratings are loaded too.")
+    var rating: String?
 
     @Option(help: "A bearer token the catalog accepts (AUTH_TOKENS).")
     var token: String
@@ -54,6 +59,7 @@ struct RestaurantSeed: AsyncParsableCommand {
         let products = seed.allProducts().filter { !present.contains($0.name.lowercased()) }
         guard !products.isEmpty else {
             print("the sample menu is loaded: \(existing.count) categories, \(present.count) products")
+            if let rating { try await loadRatings(seed, client: client, rating: rating, options: options) }
             return
         }
         let result = try await client.importProducts(options: options) { requests in
@@ -76,5 +82,51 @@ struct RestaurantSeed: AsyncParsableCommand {
         for error in result.errors { print("  item \(error.index) '\(error.name)': \(error.message)") }
         guard result.failedCount == 0 else { throw ExitCode(1) }
         print("loaded the sample menu: \(existing.count) categories, \(result.createdCount) products added")
+        if let rating { try await loadRatings(seed, client: client, rating: rating, options: options) }
+    }
+
+    /// Rates each hand-written dish 2–8 times from 30 guests, mostly
+    /// favourably, the same on every run; skipped when the first dish
+    /// already has ratings.
+    private func loadRatings(_ seed: MenuSeed, client: CatalogServiceClient, rating: String,
+                             options: CallOptions) async throws {
+        var ids: [String: Int64] = [:]
+        var pageToken = ""
+        repeat {
+            let page = try await client.listProducts(.with {
+                $0.pageSize = 100
+                $0.pageToken = pageToken
+            }, options: options)
+            for product in page.products { ids[product.name.lowercased()] = product.id }
+            pageToken = page.nextPageToken
+        } while !pageToken.isEmpty
+        let dishes = seed.products.compactMap { ids[$0.name.lowercased()] }
+        guard let first = dishes.first else { return }
+
+        let channel = try RPCChannel(target: rating)
+        defer { channel.close() }
+        let ratings = RatingServiceClient(channel: channel)
+        guard try await ratings.getRatingSummary(.with { $0.productId = first }, options: options).count == 0 else {
+            print("the sample ratings are loaded")
+            return
+        }
+        let reviews = ["", "", "Lovely.", "Would order again.", "A bit salty for me.", "Generous portion.",
+                       "Perfectly cooked.", "Took a while, but worth it.", "Not my favourite."]
+        var random = SplitMix64(seed: 2024)
+        var count = 0
+        for dish in dishes {
+            let guests = (1...30).shuffled(using: &random).prefix(Int.random(in: 2...8, using: &random))
+            for guest in guests {
+                let stars = [2, 3, 4, 4, 5, 5, 5][Int.random(in: 0..<7, using: &random)]
+                try await ratings.rateProduct(.with {
+                    $0.productId = dish
+                    $0.userId = "guest-\(guest)"
+                    $0.stars = Int32(stars)
+                    $0.review = reviews[Int.random(in: 0..<reviews.count, using: &random)]
+                }, options: options)
+                count += 1
+            }
+        }
+        print("loaded \(count) sample ratings of \(dishes.count) dishes")
     }
 }

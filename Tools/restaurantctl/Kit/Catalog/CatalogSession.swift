@@ -3,26 +3,6 @@ import Foundation
 import RestaurantAPI
 import RPC
 
-/// How catalog commands print their results.
-public enum CatalogOutput: String, ExpressibleByArgument, Sendable, CaseIterable {
-    /// For people: aligned tables, money as `$12.50`, local times.
-    case text
-    /// The proto3 JSON mapping, indented: exactly what `call -o json` prints
-    /// (`watch`: one event per line).
-    case json
-    /// The same JSON on one line per message, as `call -o jsonl`.
-    case jsonl
-
-    public init?(argument: String) {
-        switch argument.lowercased() {
-        case "text", "table": self = .text
-        case "json": self = .json
-        case "jsonl", "ndjson": self = .jsonl
-        default: return nil
-        }
-    }
-}
-
 /// Where the catalog service is and how to talk to it: `--addr`, `-o`,
 /// and the options every command that calls a server shares.
 public struct CatalogOptions: ParsableArguments, Sendable {
@@ -39,7 +19,7 @@ public struct CatalogOptions: ParsableArguments, Sendable {
     @Option(name: .shortAndLong,
             help: ArgumentHelp("text: for people (also 'table'); json: proto3 JSON as 'call' prints it; jsonl: the same on one line.",
                                valueName: "format"))
-    public var output: CatalogOutput = .text
+    public var output: ServiceOutput = .text
 
     @OptionGroup public var connection: ConnectionOptions
 
@@ -52,41 +32,17 @@ public struct CatalogOptions: ParsableArguments, Sendable {
     }
 }
 
-/// A connection to CatalogService for one command: typed calls through the
-/// generated client, errors as ``CLIError``, `-v` logging, and the proto3
-/// JSON of any response (the same encoder `call` uses).
-public struct CatalogSession: Sendable {
-    public let session: Session
-    public let client: CatalogServiceClient
-    public let output: CatalogOutput
+/// The catalog commands' session: a ``ServiceSession`` on CatalogService.
+public typealias CatalogSession = ServiceSession
 
-    /// The deadline of unary calls when `--timeout` is not given.
-    public static let defaultUnaryTimeout: Duration = .seconds(30)
-
-    /// - Parameter streaming: no default deadline (import, watch).
+extension ServiceSession {
     public init(_ options: CatalogOptions, streaming: Bool = false) throws(CLIError) {
-        let address = try options.resolvedAddress()
-        session = try Session(address: address, options: options.connection,
-                              defaultTimeout: streaming ? nil : Self.defaultUnaryTimeout)
-        client = CatalogServiceClient(channel: session.channel)
-        output = options.output
+        try self.init(address: try options.resolvedAddress(), output: options.output, connection: options.connection,
+                      streaming: streaming)
     }
 
-    // MARK: Calls
-
-    /// A unary call, logged with `-v`; failures become ``CLIError/rpc(_:)``.
-    public func unary<Request, Response>(_ method: RPCMethod<Request, Response>, _ request: Request) async throws(CLIError) -> Response {
-        session.logRequest(method.path, kind: method.kind)
-        let started = ContinuousClock.now
-        do {
-            let response = try await session.channel.unaryCall(method, request: request, options: session.callOptions())
-            session.logHeaders(response.initialMetadata)
-            session.logEnd(status: .ok, trailers: response.trailingMetadata, started: started)
-            return response.message
-        } catch {
-            throw session.failure(error, started: started)
-        }
-    }
+    /// The generated CatalogService client on this session's channel.
+    public var client: CatalogServiceClient { CatalogServiceClient(channel: session.channel) }
 
     // MARK: Categories by id, slug or name
 
@@ -107,39 +63,6 @@ public struct CatalogSession: Sendable {
         if named.count == 1 { return named[0].id }
         let known = categories.map { "\($0.slug) (\($0.id))" }.joined(separator: ", ")
         throw .local("no category '\(text)' (by id, slug or name); categories: \(known.isEmpty ? "none yet" : known)")
-    }
-
-    // MARK: JSON
-
-    /// The descriptors of the restaurant API and the well-known types.
-    public static let pool: Result<DescriptorPool, DescriptorError> = {
-        let files = (WellKnownTypesDescriptorSet.files + RestaurantAPIDescriptorSet.files).map(\.serialized)
-        do throws(DescriptorError) {
-            return .success(try DescriptorPool(serializedFiles: files))
-        } catch {
-            return .failure(error)
-        }
-    }()
-
-    /// The proto3 JSON of a message, as `call` prints it.
-    public static func json<Message: ProtobufMessage>(_ message: Message, typeName: String) throws(CLIError) -> JSONValue {
-        do {
-            let pool = try pool.get()
-            guard let type = pool.message(typeName) else { throw CLIError.local("the embedded descriptors lack \(typeName)") }
-            let value = try WireCodec.decode(try message.serializedBytes(), as: type, pool: pool)
-            return try ProtoJSONEncoder(pool: pool).encode(value)
-        } catch let error as CLIError {
-            throw error
-        } catch {
-            throw .local("cannot print \(typeName) as JSON: \(error)")
-        }
-    }
-
-    /// Prints a message as JSON in the chosen form (json: indented, jsonl:
-    /// one line).
-    public func printJSON<Message: ProtobufMessage>(_ message: Message, typeName: String, compact: Bool = false) throws(CLIError) {
-        let json = try Self.json(message, typeName: typeName)
-        Console.out(JSONWriter.write(json, pretty: !(compact || output == .jsonl)))
     }
 }
 

@@ -43,6 +43,8 @@ public struct RestaurantCtl: AsyncParsableCommand {
               RESTAURANT_TOKEN  default bearer token (--token)
               CATALOG_ADDR      catalog commands' server (before RESTAURANT_ADDR;
                                 default localhost:50051)
+              RATING_ADDR       rating commands' server (before RESTAURANT_ADDR;
+                                default localhost:50053)
 
             SHELL COMPLETION
               restaurantctl --generate-completion-script bash \\
@@ -54,8 +56,8 @@ public struct RestaurantCtl: AsyncParsableCommand {
             """,
         version: "restaurantctl \(version)",
         subcommands: [ListCommand.self, DescribeCommand.self, CallCommand.self, HealthCommand.self],
-        // Later: OrdersCommand, RatingsCommand, AnalyticsCommand.
-        groupedSubcommands: [CommandGroup(name: "Restaurant services", subcommands: [CatalogCommand.self])]
+        // Later: OrderCommand, AnalyticsCommand.
+        groupedSubcommands: [CommandGroup(name: "Restaurant services", subcommands: [CatalogCommand.self, RatingCommand.self])]
     )
 
     public init() {}
