@@ -17,7 +17,13 @@
 #    median/p95/p99 latency; target: median < 50 ms (the seed asks < 2 s);
 # 5. EXPLAIN (ANALYZE, BUFFERS) of the search the service runs, checking that
 #    the GIN index (products_search_idx) is used;
-# 6. the service is stopped and the schema dropped, whatever happened.
+# 6. ratings: rating-service on its own schema, a rating summary for 70% of
+#    the products (loaded by SQL into the rating service's table, and the
+#    same values into the catalog's copy), then catalog-bench --ratings:
+#    ListProducts sort=RATING against sort=PRICE_ASC (first page and page
+#    50, alternated; target: RATING p50 within 1.5x) and
+#    BatchGetRatingSummaries of 1,000 ids (target: p50 <= 10 ms);
+# 7. the services are stopped and the schemas dropped, whatever happened.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,33 +37,40 @@ log() { echo "bench-catalog: $*" >&2; }
 . "$ROOT/scripts/lib.sh"
 use_postgres
 
-log "building catalog-service and catalog-bench (release, $SCRATCH)"
+log "building catalog-service, rating-service and catalog-bench (release, $SCRATCH)"
 (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --product catalog-service >/dev/null)
+(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --product rating-service >/dev/null)
 (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --product catalog-bench >/dev/null)
 BIN="$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)"
 
 SCHEMA="catalog_bench_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+RATING_SCHEMA="rating_bench_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 ROLE="$(echo "$CATALOG_DATABASE_URL" | sed -E 's#^postgres(ql)?://([^:@/]+).*#\2#')"
+RATING_ROLE="$(echo "$RATING_DATABASE_URL" | sed -E 's#^postgres(ql)?://([^:@/]+).*#\2#')"
 RUN_DIR="$(mktemp -d)"
 SERVICE_PID=""
+RATING_PID=""
 psql_admin() { "$PGBIN/psql" "$PG_ADMIN_URL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 # As the catalog role, in the bench schema (as the service sees it).
 psql_catalog() { PGOPTIONS="-c search_path=$SCHEMA" "$PGBIN/psql" "$CATALOG_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 cleanup() {
     local status=$?
+    if [ -n "$RATING_PID" ]; then stop_process "$RATING_PID" 10 || true; fi
     if [ -n "$SERVICE_PID" ]; then stop_process "$SERVICE_PID" 10 || true; fi
     if [ "$status" -ne 0 ] && [ -f "$RUN_DIR/service.log" ]; then
         log "catalog-service log (last 30 lines):"
         tail -n 30 "$RUN_DIR/service.log" >&2
     fi
     psql_admin -c "DROP SCHEMA IF EXISTS \"$SCHEMA\" CASCADE" >/dev/null 2>&1 || log "could not drop schema $SCHEMA"
+    psql_admin -c "DROP SCHEMA IF EXISTS \"$RATING_SCHEMA\" CASCADE" >/dev/null 2>&1 || log "could not drop schema $RATING_SCHEMA"
     rm -rf "$RUN_DIR"
     release_postgres
 }
 trap cleanup EXIT
 
 psql_admin -c "CREATE SCHEMA \"$SCHEMA\" AUTHORIZATION \"$ROLE\""
+psql_admin -c "CREATE SCHEMA \"$RATING_SCHEMA\" AUTHORIZATION \"$RATING_ROLE\""
 
 PORT=$(pick_free_port)
 
@@ -167,4 +180,33 @@ else
     echo "GIN index used: NO"
     bench_status=1
 fi
+
+echo
+RATING_PORT=$(pick_free_port)
+log "starting rating-service on 127.0.0.1:$RATING_PORT (schema $RATING_SCHEMA)"
+DATABASE_URL="$RATING_DATABASE_URL" DB_SCHEMA="$RATING_SCHEMA" LISTEN_ADDR="127.0.0.1:$RATING_PORT" AUTH_TOKENS="bench" \
+    CATALOG_ADDR="127.0.0.1:$PORT" UPSTREAM_TOKEN="bench" DB_POOL_MIN=2 DB_POOL_MAX=10 LOG_LEVEL=warning \
+    "$BIN/rating-service" >"$RUN_DIR/rating.log" 2>&1 &
+RATING_PID=$!
+for _ in $(seq 1 600); do
+    psql_admin -At -c "SELECT to_regclass('\"$RATING_SCHEMA\".rating_summaries') IS NOT NULL" | grep -q t && break
+    sleep 0.2
+done
+log "rating $(( PRODUCTS * 7 / 10 )) products"
+psql_admin -v rs="$RATING_SCHEMA" -v cs="$SCHEMA" <<'SQL'
+SELECT setseed(0.7);
+INSERT INTO :"rs".rating_summaries (product_id, count, star_total, stars_1, stars_2, stars_3, stars_4, stars_5, version)
+SELECT id, s1 + s2 + s3 + s4 + s5, s1 + 2 * s2 + 3 * s3 + 4 * s4 + 5 * s5, s1, s2, s3, s4, s5, 1
+FROM (SELECT id, floor(random() * 5)::int AS s1, floor(random() * 8)::int AS s2, floor(random() * 15)::int AS s3,
+             floor(random() * 40)::int + 1 AS s4, floor(random() * 40)::int AS s5
+      FROM :"cs".products WHERE random() < 0.7) AS r;
+-- The catalog's copy, as the relay would have delivered it.
+UPDATE :"cs".products p
+SET rating_average = s.star_total::float8 / s.count, rating_count = s.count, rating_version = s.version
+FROM :"rs".rating_summaries s WHERE s.product_id = p.id;
+ANALYZE :"rs".rating_summaries;
+ANALYZE :"cs".products;
+SQL
+"$BIN/catalog-bench" --target "127.0.0.1:$PORT" --ratings "127.0.0.1:$RATING_PORT" --calls "${RATING_CALLS:-300}" \
+    --warmup 30 || bench_status=$?
 exit "$bench_status"

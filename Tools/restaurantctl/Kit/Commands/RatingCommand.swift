@@ -10,8 +10,7 @@ public struct RatingCommand: AsyncParsableCommand {
         commandName: "rating",
         abstract: "Star ratings and reviews of products (restaurant.rating.v1.RatingService).",
         discussion: """
-            The server is --addr, else $RATING_ADDR, else $RESTAURANT_ADDR, else
-            localhost:50053. Commands that change ratings need a token: --token or
+            The server is --addr, else $RATING_ADDR, else localhost:50053. Commands that change ratings need a token: --token or
             $RESTAURANT_TOKEN. Output is for people by default; -o json prints the
             proto3 JSON mapping exactly as 'restaurantctl call' would.
 

@@ -43,8 +43,7 @@ public struct RestaurantCtl: AsyncParsableCommand {
               RESTAURANT_TOKEN  default bearer token (--token)
               CATALOG_ADDR      catalog commands' server (before RESTAURANT_ADDR;
                                 default localhost:50051)
-              RATING_ADDR       rating commands' server (before RESTAURANT_ADDR;
-                                default localhost:50053)
+              RATING_ADDR       rating commands' server (default localhost:50053)
 
             SHELL COMPLETION
               restaurantctl --generate-completion-script bash \\

@@ -5,13 +5,15 @@ import RestaurantAPI
 /// Where the rating service is and how to talk to it: `--addr`, `-o`, and
 /// the options every command that calls a server shares.
 public struct RatingOptions: ParsableArguments, Sendable {
-    /// Variables the address comes from when `--addr` is left out, in order.
-    public static let addressVariables = ["RATING_ADDR", "RESTAURANT_ADDR"]
+    /// Variables the address comes from when `--addr` is left out. Not
+    /// RESTAURANT_ADDR: it names the server of the generic commands, which
+    /// is usually the catalog.
+    public static let addressVariables = ["RATING_ADDR"]
     /// The address when neither `--addr` nor a variable says otherwise.
     public static let defaultAddress = "localhost:50053"
 
     @Option(name: .customLong("addr"),
-            help: ArgumentHelp("RatingService address, host:port (default: $RATING_ADDR, else $RESTAURANT_ADDR, else localhost:50053).",
+            help: ArgumentHelp("RatingService address, host:port (default: $RATING_ADDR, else localhost:50053).",
                                valueName: "host:port"))
     public var address: String?
 
