@@ -41,12 +41,12 @@ struct ProcessFaultTests {
     func pendingChangesSurviveBothCrashing() async throws {
         try await ServiceStack.with { stack in
             let product = try await Self.products(stack, count: 1)[0]
-            try await stack.ratings.rateProduct(.with {
+            _ = try await stack.ratings.rateProduct(.with {
                 $0.productId = product
                 $0.userId = "ada"
                 $0.stars = 5
             }, options: ServiceStack.auth)
-            try await stack.ratings.rateProduct(.with {
+            _ = try await stack.ratings.rateProduct(.with {
                 $0.productId = product
                 $0.userId = "bo"
                 $0.stars = 3
@@ -107,7 +107,7 @@ struct ProcessFaultTests {
                     }
                 }
             }
-            #expect(try await eventually(timeout: .seconds(30), interval: .milliseconds(10)) { acknowledged.value.count >= 40 })
+            #expect(await eventually(timeout: .seconds(30), interval: .milliseconds(10)) { acknowledged.value.count >= 40 })
             await stack.kill9("rating-service")
             await load.value
             try await stack.start("rating-service")

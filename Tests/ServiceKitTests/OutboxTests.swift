@@ -62,7 +62,7 @@ import Testing
             let tasks = relays.map { relay in Task { try await relay.run() } }
             try await Self.produce(database.pool, outbox: outbox, keys: 100, perKey: 100)
 
-            let done = try await eventually(timeout: .seconds(120)) { receiver.applied >= 10_000 }
+            let done = await eventually(timeout: .seconds(120)) { receiver.applied >= 10_000 }
             #expect(done, "applied \(receiver.applied) of 10000")
             for task in tasks { task.cancel() }
             for task in tasks { _ = try? await task.value }
@@ -109,9 +109,9 @@ import Testing
             #expect(try attempts.decode(String.self, at: 1) == "the receiver is down")
 
             receiver.down.withLock { $0 = false }
-            #expect(try await eventually(timeout: .seconds(10)) { receiver.applied == 50 })
+            #expect(await eventually(timeout: .seconds(10)) { receiver.applied == 50 })
             #expect(receiver.outOfOrder.isEmpty)
-            #expect(try await eventually(timeout: .seconds(5)) { relay.counters.pending == 0 })
+            #expect(await eventually(timeout: .seconds(5)) { relay.counters.pending == 0 })
             task.cancel()
             _ = try? await task.value
         }
@@ -187,7 +187,7 @@ import Testing
                                     logger: TestEnvironment.logger("relay"), deliver: receiver.receive)
             try await Self.produce(database.pool, outbox: outbox, keys: 2, perKey: 3)
             let task = Task { try await relay.run() }
-            #expect(try await eventually(timeout: .seconds(10)) { receiver.applied == 6 })
+            #expect(await eventually(timeout: .seconds(10)) { receiver.applied == 6 })
             #expect(try await eventually(timeout: .seconds(10)) {
                 try await database.pool.query("SELECT count(*) FROM outbox")[0].decode(Int.self, at: 0) == 0
             })

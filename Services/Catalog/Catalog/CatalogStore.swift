@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Postgres
 import RestaurantAPI
 import RPC
@@ -183,6 +184,26 @@ struct CatalogStore: Sendable {
                  AS u(id, average, count, version)
             WHERE p.id = u.id AND p.archived_at IS NULL AND p.rating_version < u.version
             """, idempotent: true)
+    }
+
+    // MARK: Menu events
+
+    /// The MenuEvent a menu notification announces: payloads are
+    /// `<MenuEventType raw value>:<product id>` (``announcing(_:_:)``).
+    func menuEvent(payload: String, logger: Logger) async throws -> MenuEvent? {
+        let parts = payload.split(separator: ":")
+        guard parts.count == 2, let rawType = Int32(parts[0]), let id = Int64(parts[1]) else {
+            logger.warning("ignoring a malformed menu notification", metadata: ["payload": "\(payload)"])
+            return nil
+        }
+        guard var product = try await products(ids: [id], includingDeleted: true)[id] else { return nil }
+        product.rating = nil  // events carry no rating (the contract)
+        return .with {
+            $0.type = MenuEventType(rawValue: rawType)
+            $0.productId = id
+            $0.product = product
+            $0.occurredAt = product.updatedAt
+        }
     }
 
     // MARK: Writes
