@@ -1,22 +1,26 @@
 import RPC
 
-/// Requires `authorization: Bearer <token>` on mutating methods: without
-/// one, UNAUTHENTICATED; with one not in `tokens`, PERMISSION_DENIED. Reads
-/// stay open.
+/// Requires `authorization: Bearer <token>` on the methods of the
+/// protected services that change data: without one, UNAUTHENTICATED; with
+/// one not in `tokens`, PERMISSION_DENIED. Reads (methods whose `.proto`
+/// says `option idempotency_level = NO_SIDE_EFFECTS`) stay open, and so do
+/// other services (health, reflection).
 public struct BearerTokenInterceptor: RPCServerInterceptor {
     private let tokens: [[UInt8]]
-    private let protectedPaths: Set<String>
+    private let protectedServices: Set<String>
 
     /// - Parameters:
     ///   - tokens: the accepted tokens (`AUTH_TOKENS`).
-    ///   - protectedPaths: the `/pkg.Service/Method` paths that change data.
-    public init(tokens: Set<String>, protectedPaths: Set<String>) {
+    ///   - protectedServices: the fully qualified services whose writes need a token.
+    public init(tokens: Set<String>, protectedServices: Set<String>) {
         self.tokens = tokens.map { Array($0.utf8) }
-        self.protectedPaths = protectedPaths
+        self.protectedServices = protectedServices
     }
 
     public func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
-        guard protectedPaths.contains(context.path) else { return try await next() }
+        guard context.idempotency != .noSideEffects, protectedServices.contains(context.service) else {
+            return try await next()
+        }
         guard let header = context.metadata["authorization"] else {
             throw RPCError(.unauthenticated, "\(context.method) changes data and needs 'authorization: Bearer <token>'")
         }

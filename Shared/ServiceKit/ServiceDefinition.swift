@@ -6,8 +6,10 @@ import RestaurantAPI
 import RPC
 
 /// What makes one service binary: its name, port and schema, its
-/// migrations, which methods need a token, which services it calls, and how
-/// to build its handlers. ``ServiceRunner`` does the rest.
+/// migrations, which services it calls, and how to build its handlers.
+/// ``ServiceRunner`` does the rest. Which methods need a token comes from the
+/// contract: every method of the service's handlers except those its
+/// `.proto` marks `NO_SIDE_EFFECTS`.
 public struct ServiceDefinition: Sendable {
     /// The short name, such as `catalog`: the log label and metrics label.
     public var name: String
@@ -21,8 +23,6 @@ public struct ServiceDefinition: Sendable {
     /// ServiceKit's tables the service uses (outbox, processed events,
     /// idempotency keys), created before its own migrations.
     public var tables: Set<ServiceKitTable>
-    /// `/pkg.Service/Method` paths that change data and need a bearer token.
-    public var protectedPaths: Set<String>
     /// The services this one calls.
     public var upstreams: [UpstreamDependency]
     /// Descriptors served by reflection.
@@ -31,8 +31,7 @@ public struct ServiceDefinition: Sendable {
     public var makeServices: @Sendable (ServiceContext) async throws -> [RPCService]
 
     public init(name: String, grpcServiceName: String, defaultPort: Int, schema: String,
-                migrations: URL, tables: Set<ServiceKitTable> = [], protectedPaths: Set<String>,
-                upstreams: [UpstreamDependency] = [],
+                migrations: URL, tables: Set<ServiceKitTable> = [], upstreams: [UpstreamDependency] = [],
                 descriptorFiles: [EmbeddedFileDescriptor] = ServiceDefinition.contractDescriptors,
                 makeServices: @escaping @Sendable (ServiceContext) async throws -> [RPCService]) {
         self.name = name
@@ -41,7 +40,6 @@ public struct ServiceDefinition: Sendable {
         self.schema = schema
         self.migrations = migrations
         self.tables = tables
-        self.protectedPaths = protectedPaths
         self.upstreams = upstreams
         self.descriptorFiles = descriptorFiles
         self.makeServices = makeServices

@@ -144,7 +144,7 @@ public enum ServiceRunner {
                 RequestIDServerInterceptor(),
                 AccessLogInterceptor(logger: logger("\(definition.name).access"), quietServices: [Grpc_Health_V1_Health.name]),
                 MetricsInterceptor(registry: registry),
-                BearerTokenInterceptor(tokens: configuration.authTokens, protectedPaths: definition.protectedPaths),
+                BearerTokenInterceptor(tokens: configuration.authTokens, protectedServices: Set(services.map(\.name))),
                 StoreErrorInterceptor(),
             ],
             logger: logger("\(definition.name).rpc"))

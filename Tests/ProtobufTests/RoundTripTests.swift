@@ -51,6 +51,9 @@ let restaurantSamples: [Sample] = [
     Sample(Fixtures.importProductsResponse),
     Sample(Fixtures.watchMenuRequest),
     Sample(Fixtures.menuEvent),
+    Sample(Fixtures.productRatingUpdate),
+    Sample(Fixtures.updateProductRatingsRequest),
+    Sample(Fixtures.updateProductRatingsResponse),
     Sample(MenuEvent.with { $0.type = .unrecognized(999) }, "unrecognized enum"),
     // order
     Sample(Fixtures.orderItem),

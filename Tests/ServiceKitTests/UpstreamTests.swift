@@ -80,7 +80,7 @@ import Testing
         try await ratings.serve { target in
             let dependency = UpstreamDependency(variable: "RATING_ADDR", service: "RatingService", required: true)
             let definition = ServiceDefinition(name: "test", grpcServiceName: "test.Test", defaultPort: 1, schema: "test",
-                                               migrations: URL(fileURLWithPath: "/nonexistent"), protectedPaths: [],
+                                               migrations: URL(fileURLWithPath: "/nonexistent"),
                                                upstreams: [dependency]) { _ in [] }
             let configuration = try ServiceConfiguration(
                 service: "test", defaultPort: 1, schema: "test", upstreams: [dependency],

@@ -118,7 +118,7 @@ struct RestaurantSeed: AsyncParsableCommand {
             let guests = (1...30).shuffled(using: &random).prefix(Int.random(in: 2...8, using: &random))
             for guest in guests {
                 let stars = [2, 3, 4, 4, 5, 5, 5][Int.random(in: 0..<7, using: &random)]
-                try await ratings.rateProduct(.with {
+                _ = try await ratings.rateProduct(.with {
                     $0.productId = dish
                     $0.userId = "guest-\(guest)"
                     $0.stars = Int32(stars)

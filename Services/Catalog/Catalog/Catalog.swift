@@ -11,13 +11,7 @@ public enum Catalog {
         grpcServiceName: CatalogService.name,
         defaultPort: 50051,
         schema: "catalog",
-        migrations: Bundle.module.url(forResource: "Migrations", withExtension: nil)!,
-        protectedPaths: Set([
-            CatalogService.Method.createCategory.path, CatalogService.Method.createProduct.path,
-            CatalogService.Method.updateProduct.path, CatalogService.Method.setProductAvailability.path,
-            CatalogService.Method.deleteProduct.path, CatalogService.Method.importProducts.path,
-            CatalogService.Method.updateProductRatings.path,
-        ])
+        migrations: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
     ) { context in
         let store = CatalogStore(pool: context.pool)
         let events = MenuEventHub(store: store, logger: context.logger)

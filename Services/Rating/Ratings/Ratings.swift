@@ -23,7 +23,6 @@ public enum Ratings {
         schema: "ratings",
         migrations: Bundle.module.url(forResource: "Migrations", withExtension: nil)!,
         tables: [.outbox],
-        protectedPaths: [RatingService.Method.rateProduct.path, RatingService.Method.deleteRating.path],
         upstreams: [catalog]
     ) { context in
         let catalog = try context.requiredUpstream(Self.catalog.variable)

@@ -11,6 +11,8 @@ public final class RPCServerContext: Sendable {
     /// The method name.
     public let method: String
     public let kind: RPCKind
+    /// What the method's `.proto` declares about its side effects.
+    public let idempotency: RPCIdempotency
     /// Custom metadata the client sent.
     public let metadata: Metadata
     /// The client's address, such as `ipv4:127.0.0.1:51234`.
@@ -37,12 +39,13 @@ public final class RPCServerContext: Sendable {
 
     private let state = Mutex(State())
 
-    init(path: String, service: String, method: String, kind: RPCKind, metadata: Metadata,
+    init(path: String, service: String, method: String, kind: RPCKind, idempotency: RPCIdempotency, metadata: Metadata,
          peer: String, deadline: ContinuousClock.Instant?, logger: Logger) {
         self.path = path
         self.service = service
         self.method = method
         self.kind = kind
+        self.idempotency = idempotency
         self.metadata = metadata
         self.peer = peer
         self.deadline = deadline

@@ -19,14 +19,25 @@ public struct RPCService: Sendable {
 public struct RPCMethodHandler: Sendable {
     let name: String
     let kind: RPCKind
+    let idempotency: RPCIdempotency
     let run: @Sendable (ServerCallHandle) async throws -> Void
+
+    /// - Parameter kind: the shape the handler serves (which the method's
+    ///   descriptor should agree with).
+    private init(_ method: RPCMethod<some ProtobufMessage, some ProtobufMessage>, kind: RPCKind,
+                 run: @escaping @Sendable (ServerCallHandle) async throws -> Void) {
+        name = method.name
+        self.kind = kind
+        idempotency = method.idempotency
+        self.run = run
+    }
 
     /// A unary method: one request, one response.
     public static func unary<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (Request, RPCServerContext) async throws -> Response
     ) -> RPCMethodHandler {
-        RPCMethodHandler(name: method.name, kind: .unary) { call in
+        RPCMethodHandler(method, kind: .unary) { call in
             let request = try call.singleRequest(as: Request.self)
             let response = try await handler(request, call.context)
             try await call.send(response, compress: nil)
@@ -38,7 +49,7 @@ public struct RPCMethodHandler: Sendable {
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (Request, RPCResponseWriter<Response>, RPCServerContext) async throws -> Void
     ) -> RPCMethodHandler {
-        RPCMethodHandler(name: method.name, kind: .serverStreaming) { call in
+        RPCMethodHandler(method, kind: .serverStreaming) { call in
             let request = try call.singleRequest(as: Request.self)
             try await handler(request, RPCResponseWriter(call: call), call.context)
         }
@@ -49,7 +60,7 @@ public struct RPCMethodHandler: Sendable {
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (RPCRequestStream<Request>, RPCServerContext) async throws -> Response
     ) -> RPCMethodHandler {
-        RPCMethodHandler(name: method.name, kind: .clientStreaming) { call in
+        RPCMethodHandler(method, kind: .clientStreaming) { call in
             let response = try await handler(RPCRequestStream(call: call), call.context)
             try await call.send(response, compress: nil)
         }
@@ -60,7 +71,7 @@ public struct RPCMethodHandler: Sendable {
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (RPCRequestStream<Request>, RPCResponseWriter<Response>, RPCServerContext) async throws -> Void
     ) -> RPCMethodHandler {
-        RPCMethodHandler(name: method.name, kind: .bidirectionalStreaming) { call in
+        RPCMethodHandler(method, kind: .bidirectionalStreaming) { call in
             try await handler(RPCRequestStream(call: call), RPCResponseWriter(call: call), call.context)
         }
     }

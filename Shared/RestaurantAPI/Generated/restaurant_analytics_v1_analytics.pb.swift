@@ -580,13 +580,13 @@ public enum AnalyticsService {
             service: "restaurant.analytics.v1.AnalyticsService", name: "IngestOrderEvents", kind: .unary)
         /// `restaurant.analytics.v1.AnalyticsService/GetDailyReport`.
         public static let getDailyReport = RPCMethod<GetDailyReportRequest, DailyReport>(
-            service: "restaurant.analytics.v1.AnalyticsService", name: "GetDailyReport", kind: .unary)
+            service: "restaurant.analytics.v1.AnalyticsService", name: "GetDailyReport", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.analytics.v1.AnalyticsService/GetDashboard`.
         public static let getDashboard = RPCMethod<GetDashboardRequest, GetDashboardResponse>(
-            service: "restaurant.analytics.v1.AnalyticsService", name: "GetDashboard", kind: .unary)
+            service: "restaurant.analytics.v1.AnalyticsService", name: "GetDashboard", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.analytics.v1.AnalyticsService/ListProductPerformance`.
         public static let listProductPerformance = RPCMethod<ListProductPerformanceRequest, ListProductPerformanceResponse>(
-            service: "restaurant.analytics.v1.AnalyticsService", name: "ListProductPerformance", kind: .unary)
+            service: "restaurant.analytics.v1.AnalyticsService", name: "ListProductPerformance", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.analytics.v1.AnalyticsService/RebuildReports`.
         public static let rebuildReports = RPCMethod<RebuildReportsRequest, RebuildReportsResponse>(
             service: "restaurant.analytics.v1.AnalyticsService", name: "RebuildReports", kind: .unary)

@@ -1004,16 +1004,16 @@ public enum CatalogService {
             service: "restaurant.catalog.v1.CatalogService", name: "CreateCategory", kind: .unary)
         /// `restaurant.catalog.v1.CatalogService/ListCategories`.
         public static let listCategories = RPCMethod<ListCategoriesRequest, ListCategoriesResponse>(
-            service: "restaurant.catalog.v1.CatalogService", name: "ListCategories", kind: .unary)
+            service: "restaurant.catalog.v1.CatalogService", name: "ListCategories", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.catalog.v1.CatalogService/CreateProduct`.
         public static let createProduct = RPCMethod<CreateProductRequest, Product>(
             service: "restaurant.catalog.v1.CatalogService", name: "CreateProduct", kind: .unary)
         /// `restaurant.catalog.v1.CatalogService/GetProduct`.
         public static let getProduct = RPCMethod<GetProductRequest, Product>(
-            service: "restaurant.catalog.v1.CatalogService", name: "GetProduct", kind: .unary)
+            service: "restaurant.catalog.v1.CatalogService", name: "GetProduct", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.catalog.v1.CatalogService/BatchGetProducts`.
         public static let batchGetProducts = RPCMethod<BatchGetProductsRequest, BatchGetProductsResponse>(
-            service: "restaurant.catalog.v1.CatalogService", name: "BatchGetProducts", kind: .unary)
+            service: "restaurant.catalog.v1.CatalogService", name: "BatchGetProducts", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.catalog.v1.CatalogService/UpdateProduct`.
         public static let updateProduct = RPCMethod<UpdateProductRequest, Product>(
             service: "restaurant.catalog.v1.CatalogService", name: "UpdateProduct", kind: .unary)
@@ -1025,13 +1025,13 @@ public enum CatalogService {
             service: "restaurant.catalog.v1.CatalogService", name: "DeleteProduct", kind: .unary)
         /// `restaurant.catalog.v1.CatalogService/ListProducts`.
         public static let listProducts = RPCMethod<ListProductsRequest, ListProductsResponse>(
-            service: "restaurant.catalog.v1.CatalogService", name: "ListProducts", kind: .unary)
+            service: "restaurant.catalog.v1.CatalogService", name: "ListProducts", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.catalog.v1.CatalogService/ImportProducts`.
         public static let importProducts = RPCMethod<CreateProductRequest, ImportProductsResponse>(
             service: "restaurant.catalog.v1.CatalogService", name: "ImportProducts", kind: .clientStreaming)
         /// `restaurant.catalog.v1.CatalogService/WatchMenu`.
         public static let watchMenu = RPCMethod<WatchMenuRequest, MenuEvent>(
-            service: "restaurant.catalog.v1.CatalogService", name: "WatchMenu", kind: .serverStreaming)
+            service: "restaurant.catalog.v1.CatalogService", name: "WatchMenu", kind: .serverStreaming, idempotency: .noSideEffects)
         /// `restaurant.catalog.v1.CatalogService/UpdateProductRatings`.
         public static let updateProductRatings = RPCMethod<UpdateProductRatingsRequest, UpdateProductRatingsResponse>(
             service: "restaurant.catalog.v1.CatalogService", name: "UpdateProductRatings", kind: .unary)

@@ -617,10 +617,10 @@ public enum OrderService {
             service: "restaurant.order.v1.OrderService", name: "CreateOrder", kind: .unary)
         /// `restaurant.order.v1.OrderService/GetOrder`.
         public static let getOrder = RPCMethod<GetOrderRequest, Order>(
-            service: "restaurant.order.v1.OrderService", name: "GetOrder", kind: .unary)
+            service: "restaurant.order.v1.OrderService", name: "GetOrder", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.order.v1.OrderService/ListOrders`.
         public static let listOrders = RPCMethod<ListOrdersRequest, ListOrdersResponse>(
-            service: "restaurant.order.v1.OrderService", name: "ListOrders", kind: .unary)
+            service: "restaurant.order.v1.OrderService", name: "ListOrders", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.order.v1.OrderService/UpdateOrderStatus`.
         public static let updateOrderStatus = RPCMethod<UpdateOrderStatusRequest, Order>(
             service: "restaurant.order.v1.OrderService", name: "UpdateOrderStatus", kind: .unary)
@@ -629,7 +629,7 @@ public enum OrderService {
             service: "restaurant.order.v1.OrderService", name: "CancelOrder", kind: .unary)
         /// `restaurant.order.v1.OrderService/WatchOrders`.
         public static let watchOrders = RPCMethod<WatchOrdersRequest, OrderEvent>(
-            service: "restaurant.order.v1.OrderService", name: "WatchOrders", kind: .serverStreaming)
+            service: "restaurant.order.v1.OrderService", name: "WatchOrders", kind: .serverStreaming, idempotency: .noSideEffects)
     }
 }
 

@@ -321,13 +321,13 @@ public enum RatingService {
             service: "restaurant.rating.v1.RatingService", name: "RateProduct", kind: .unary)
         /// `restaurant.rating.v1.RatingService/GetRatingSummary`.
         public static let getRatingSummary = RPCMethod<GetRatingSummaryRequest, RatingSummary>(
-            service: "restaurant.rating.v1.RatingService", name: "GetRatingSummary", kind: .unary)
+            service: "restaurant.rating.v1.RatingService", name: "GetRatingSummary", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.rating.v1.RatingService/BatchGetRatingSummaries`.
         public static let batchGetRatingSummaries = RPCMethod<BatchGetRatingSummariesRequest, BatchGetRatingSummariesResponse>(
-            service: "restaurant.rating.v1.RatingService", name: "BatchGetRatingSummaries", kind: .unary)
+            service: "restaurant.rating.v1.RatingService", name: "BatchGetRatingSummaries", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.rating.v1.RatingService/ListRatings`.
         public static let listRatings = RPCMethod<ListRatingsRequest, ListRatingsResponse>(
-            service: "restaurant.rating.v1.RatingService", name: "ListRatings", kind: .unary)
+            service: "restaurant.rating.v1.RatingService", name: "ListRatings", kind: .unary, idempotency: .noSideEffects)
         /// `restaurant.rating.v1.RatingService/DeleteRating`.
         public static let deleteRating = RPCMethod<DeleteRatingRequest, Google_Protobuf_Empty>(
             service: "restaurant.rating.v1.RatingService", name: "DeleteRating", kind: .unary)

@@ -123,6 +123,19 @@ enum Fixtures {
         $0.totalSize = 2
     }
 
+    static let productRatingUpdate = ProductRatingUpdate.with {
+        $0.productId = 42
+        $0.average = 4.25
+        $0.count = 8
+        $0.version = 9_000_000_000
+    }
+
+    static let updateProductRatingsRequest = UpdateProductRatingsRequest.with {
+        $0.updates = [productRatingUpdate, .with { $0.productId = 7 }]
+    }
+
+    static let updateProductRatingsResponse = UpdateProductRatingsResponse.with { $0.appliedCount = 1 }
+
     static let importProductError = ImportProductError.with {
         $0.index = 3
         $0.name = "Bad"

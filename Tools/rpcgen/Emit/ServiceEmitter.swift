@@ -43,7 +43,12 @@ struct ServiceEmitter {
                 for method in methods {
                     out.line("/// `\(service.fullName)/\(method.proto.name)`.")
                     out.line("public static let \(method.swiftName) = RPCMethod<\(method.input), \(method.output)>(")
-                    out.line("    service: \"\(service.fullName)\", name: \"\(method.proto.name)\", kind: .\(method.kind))")
+                    let idempotency = switch method.proto.idempotencyLevel {
+                    case 1: ", idempotency: .noSideEffects"
+                    case 2: ", idempotency: .idempotent"
+                    default: ""
+                    }
+                    out.line("    service: \"\(service.fullName)\", name: \"\(method.proto.name)\", kind: .\(method.kind)\(idempotency))")
                 }
             }
         }

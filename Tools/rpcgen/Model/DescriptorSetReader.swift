@@ -104,6 +104,7 @@ enum DescriptorSetReader {
                     outputType: String((method.string("output_type") ?? "").drop { $0 == "." }),
                     clientStreaming: method.bool("client_streaming") ?? false,
                     serverStreaming: method.bool("server_streaming") ?? false,
+                    idempotencyLevel: Int(method.message("options")?.int("idempotency_level") ?? 0),
                     path: path + [SourcePath.serviceMethod, index])
             },
             path: path)

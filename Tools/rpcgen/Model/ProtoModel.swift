@@ -82,5 +82,7 @@ struct ProtoMethod {
     var outputType: String
     var clientStreaming: Bool
     var serverStreaming: Bool
+    /// `option idempotency_level`: 0 unknown, 1 NO_SIDE_EFFECTS, 2 IDEMPOTENT.
+    var idempotencyLevel: Int
     var path: [Int]
 }

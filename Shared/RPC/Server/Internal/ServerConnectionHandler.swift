@@ -265,6 +265,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         }
         let context = RPCServerContext(
             path: path, service: route.service, method: route.method, kind: route.handler.kind,
+            idempotency: route.handler.idempotency,
             metadata: Metadata(headerFields: custom), peer: peer, deadline: timeLimit.map { .now + $0 }, logger: logger)
         let stream = ServerStream(
             id: id, connection: self, route: route, context: context, requestEncoding: requestEncoding,
