@@ -2,7 +2,8 @@ import Logging
 import Postgres
 import RPC
 
-/// Turns database errors that reach the RPC layer into statuses:
+/// Turns a store's ``StoreError`` into its status, and database errors that
+/// reach the RPC layer into statuses:
 /// unique → ALREADY_EXISTS, foreign key → FAILED_PRECONDITION, check or not
 /// null → INVALID_ARGUMENT, pool exhausted or connection lost → UNAVAILABLE,
 /// timeout → DEADLINE_EXCEEDED, anything else → INTERNAL with a generic
@@ -16,6 +17,8 @@ public struct StoreErrorInterceptor: RPCServerInterceptor {
     public func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
         do {
             try await next()
+        } catch let error as StoreError {
+            throw error.rpcError
         } catch let error as PostgresError {
             throw Self.status(for: error, logger: context.logger)
         } catch let error as PostgresDecodingError {

@@ -27,7 +27,10 @@ import Testing
 
     @Test func anUnreachableUpstreamIsUnavailableNamingTheService() async throws {
         let port = try freePort()  // nothing listens there
-        let upstream = Upstream(dependency: Self.catalog,
+        // Time enough for the refused connection to be noticed on a loaded machine.
+        var patient = Self.catalog
+        patient.timeout = .seconds(10)
+        let upstream = Upstream(dependency: patient,
                                 channel: try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration()),
                                 logger: TestEnvironment.logger("upstream"))
         defer { upstream.close() }

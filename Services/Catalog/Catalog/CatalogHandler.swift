@@ -177,7 +177,7 @@ struct CatalogHandler: CatalogServiceHandler {
     }
 
     private func record(_ error: any Error, index: Int, name: String, in response: inout ImportProductsResponse) {
-        let status = RPCStatus(error: error)
+        let status = (error as? StoreError)?.rpcError.status ?? RPCStatus(error: error)
         response.failedCount += 1
         response.errors.append(.with {
             $0.index = Int32(index)

@@ -2,12 +2,12 @@ import Foundation
 import Logging
 import Postgres
 import RestaurantAPI
-import RPC
+import ServiceKit
 import WellKnownTypes
 
 /// The catalog schema: every statement the service runs, the mapping of
 /// rows to contract messages and of the database errors a caller can act on
-/// to statuses. Menu changes are announced (pg_notify) by the statement that
+/// to ``StoreError``s. Menu changes are announced (pg_notify) by the statement that
 /// makes them, so watchers on every replica hear of committed changes only.
 struct CatalogStore: Sendable {
     let pool: PostgresPool
@@ -41,7 +41,7 @@ struct CatalogStore: Sendable {
                 """)
             return try Self.category(from: rows[0])
         } catch let error as PostgresError where error.code == .uniqueViolation {
-            throw RPCError(.alreadyExists, "category '\(name)' already exists")
+            throw StoreError.alreadyExists("category '\(name)' already exists")
         }
     }
 
@@ -68,9 +68,9 @@ struct CatalogStore: Sendable {
     /// Creates and announces products in one transaction (one commit for
     /// many rows): for each input its id, or NOT_FOUND when its category
     /// does not exist, which leaves the others in.
-    func createProducts(_ inputs: [ProductInput]) async throws -> [Result<Int64, RPCError>] {
+    func createProducts(_ inputs: [ProductInput]) async throws -> [Result<Int64, StoreError>] {
         try await pool.withTransaction { connection in
-            var results: [Result<Int64, RPCError>] = []
+            var results: [Result<Int64, StoreError>] = []
             for input in inputs {
                 if let row = try await connection.query(insertion(of: input)).first {
                     results.append(.success(try row.decode(Int64.self, at: 0)))
@@ -145,25 +145,8 @@ struct CatalogStore: Sendable {
             """)).isEmpty
     }
 
-    private static func categoryNotFound(_ id: Int64) -> RPCError {
-        RPCError(.notFound, "category \(id) not found")
-    }
-
-    // MARK: Listing
-
-    /// One page of `listing`, and the position of its last product when
-    /// another page follows.
-    func productPage(_ listing: ProductListing,
-                     after position: ProductListing.Position?) async throws -> (products: [Product], next: ProductListing.Position?) {
-        let rows = try await pool.query(listing.pageQuery(after: position))
-        let products = try rows.prefix(listing.pageSize).map(Self.product(from:))
-        guard rows.count > listing.pageSize, let last = products.last else { return (products, nil) }
-        return (products, try listing.order.position(of: rows[listing.pageSize - 1], id: last.id))
-    }
-
-    /// How many products `listing`'s filters match.
-    func productCount(_ listing: ProductListing) async throws -> Int32 {
-        try await pool.query(listing.countQuery)[0].decode(Int32.self, at: 0)
+    private static func categoryNotFound(_ id: Int64) -> StoreError {
+        .notFound("category \(id) not found")
     }
 
     // MARK: Ratings
