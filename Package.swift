@@ -13,12 +13,14 @@ let package = Package(
         .executable(name: "rpcgen", targets: ["rpcgen"]),
         .executable(name: "catalog-service", targets: ["catalog-service"]),
         .executable(name: "rating-service", targets: ["rating-service"]),
+        .executable(name: "analytics-service", targets: ["analytics-service"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // C libraries, through pkg-config.
@@ -114,6 +116,11 @@ let package = Package(
         ], path: "Services/Rating/Ratings", resources: [.copy("Migrations")]),
         .executableTarget(name: "rating-service", dependencies: ["Ratings", "ServiceKit"],
                           path: "Services/Rating/Main"),
+        .target(name: "Analytics", dependencies: [
+            "ServiceKit", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes",
+        ], path: "Services/Analytics/Analytics", resources: [.copy("Migrations")]),
+        .executableTarget(name: "analytics-service", dependencies: ["Analytics", "ServiceKit"],
+                          path: "Services/Analytics/Main"),
 
         // Tools.
         .executableTarget(name: "rpcgen", dependencies: [
@@ -175,6 +182,10 @@ let package = Package(
             "ServiceKit", "ServiceKitTesting", "Postgres", "RPC", "RestaurantAPI", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "AnalyticsTests", dependencies: [
+            "Analytics", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes", "SeededRandom",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ], path: "Tests/AnalyticsTests"),
         .testTarget(name: "RatingTests", dependencies: [
             "Ratings", "Catalog", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes",
         ], path: "Tests/RatingTests"),

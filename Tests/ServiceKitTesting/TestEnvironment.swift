@@ -45,9 +45,11 @@ public enum TestEnvironment {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Quiet loggers: tests assert on statuses, not log lines.
+    /// `TEST_LOG_LEVEL=debug swift test …` shows them when a test needs
+    /// explaining.
     public static func logger(_ label: String) -> Logger {
         var logger = Logger(label: label)
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         return logger
     }
 

@@ -40,9 +40,9 @@ final class ReceivingService: Sendable {
         state.withLock { $0.calls += 1 }
         if down.withLock({ $0 }) { throw Down() }
         // A real consumer changes its tables in this same transaction.
-        let new = try await pool.withTransaction { try await processed.record(events.map(\.id), in: $0) }
+        let new = try await pool.withTransaction { try await processed.record(events.map(\.id.uuidString), in: $0) }
         state.withLock { state in
-            for event in events where new.contains(event.id) {
+            for event in events where new.contains(event.id.uuidString) {
                 let text = String(decoding: event.payload, as: UTF8.self)
                 let sequence = Int(text.split(separator: ":").last!)!
                 let last = state.lastSequence[event.key] ?? 0

@@ -140,7 +140,7 @@ public struct TopProduct: ProtobufMessage {
     public var productId: Int64 = 0
 
     /// The product's name as copied into the most recent counted order that
-    /// contains it.
+    /// contains it (of all time).
     public var name: String = ""
 
     /// Units sold: sum of the quantity of its order items.
@@ -183,8 +183,8 @@ public struct DailyReport: ProtobufMessage {
     /// Sum of total_cents of those orders, in cents.
     public var totalRevenueCents: Int64 = 0
 
-    /// total_revenue_cents / total_orders, in cents, rounded down to a whole
-    /// cent; 0 when total_orders is 0.
+    /// total_revenue_cents / total_orders, in cents, rounded half up to a
+    /// whole cent; 0 when total_orders is 0.
     public var averageOrderValueCents: Int64 = 0
 
     /// Hour of the day, 0–23 in the business time zone, in which the most
@@ -262,7 +262,7 @@ public struct DashboardSummary: ProtobufMessage {
     public var totalOrders: Int64 = 0
 
     /// total_revenue_cents / number of days in the period, in cents, rounded
-    /// down to a whole cent.
+    /// half up to a whole cent.
     public var averageDailyRevenueCents: Int64 = 0
 
     /// A message with every field at its default.
@@ -386,7 +386,8 @@ public struct ProductPerformance: ProtobufMessage {
     public var lastOrderedAt: Google_Protobuf_Timestamp? = nil
 
     /// Share of all counted orders that contain the product at least once, as
-    /// a percentage, 0.0–100.0 (e.g. 12.5 = one order in eight includes it).
+    /// a percentage, 0.0–100.0 (e.g. 12.5 = one order in eight includes it):
+    /// 100 × (counted orders containing it) / (all counted orders).
     public var popularityScore: Double = 0
 
     /// A message with every field at its default.
@@ -558,12 +559,14 @@ public struct RebuildReportsResponse: ProtobufMessage {
 ///     Order counts, revenue, quantities and product figures use counted
 ///     orders only (so an order counts once it is READY, and stops counting
 ///     if its events say otherwise).
-///   * Current status: the status in the snapshot of the event with the latest
-///     occurred_at for that order, whatever order the events arrived in.
+///   * Current status: the status in the snapshot of the event with the
+///     highest sequence for that order (then the latest occurred_at),
+///     whatever order the events arrived in.
 ///   * Business day of an order: the calendar date of its created_at in the
 ///     configured time zone (ANALYTICS_TIME_ZONE, default UTC). Hours
 ///     (peak_hour) are in that time zone too. "Today" is today there.
 ///   * Revenue of an order: its total_cents.
+///   * Averages of money are in whole cents, rounded half up (0.5 cent up).
 ///
 /// Methods that change data (IngestOrderEvents, RebuildReports) need the
 /// metadata entry `authorization: Bearer <token>`: without it they fail with
@@ -669,12 +672,14 @@ public struct AnalyticsServiceClient: Sendable {
 ///     Order counts, revenue, quantities and product figures use counted
 ///     orders only (so an order counts once it is READY, and stops counting
 ///     if its events say otherwise).
-///   * Current status: the status in the snapshot of the event with the latest
-///     occurred_at for that order, whatever order the events arrived in.
+///   * Current status: the status in the snapshot of the event with the
+///     highest sequence for that order (then the latest occurred_at),
+///     whatever order the events arrived in.
 ///   * Business day of an order: the calendar date of its created_at in the
 ///     configured time zone (ANALYTICS_TIME_ZONE, default UTC). Hours
 ///     (peak_hour) are in that time zone too. "Today" is today there.
 ///   * Revenue of an order: its total_cents.
+///   * Averages of money are in whole cents, rounded half up (0.5 cent up).
 ///
 /// Methods that change data (IngestOrderEvents, RebuildReports) need the
 /// metadata entry `authorization: Bearer <token>`: without it they fail with

@@ -566,6 +566,12 @@ public struct OrderEvent: ProtobufMessage {
     /// When the change was committed (equals order.updated_at).
     public var occurredAt: Google_Protobuf_Timestamp? = nil
 
+    /// The order's version after the change: 1 for its creation, one more for
+    /// every later change. Consumers keep the snapshot with the highest
+    /// sequence, whatever order events arrive in (0, from a producer that does
+    /// not set it, falls back to the latest occurred_at).
+    public var sequence: Int64 = 0
+
     /// A message with every field at its default.
     public init() {}
 
@@ -579,6 +585,7 @@ public struct OrderEvent: ProtobufMessage {
         self.order = try reader.message(2, as: Order.self)
         self.previousStatus = OrderStatus(rawValue: reader.scalar(3, as: Int32.self))
         self.occurredAt = try reader.message(4, as: Google_Protobuf_Timestamp.self)
+        self.sequence = reader.scalar(5, as: Int64.self)
     }
 
     @_spi(ProtobufGenerated)
@@ -588,6 +595,7 @@ public struct OrderEvent: ProtobufMessage {
         if let value = self.order { try writer.setMessage(2, value) }
         writer.setScalar(3, self.previousStatus.rawValue)
         if let value = self.occurredAt { try writer.setMessage(4, value) }
+        writer.setScalar(5, self.sequence)
     }
 }
 

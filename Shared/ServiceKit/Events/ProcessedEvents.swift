@@ -16,16 +16,18 @@ public struct ProcessedEvents: Sendable {
         self.retention = retention
     }
 
-    /// Records `ids` in `transaction` and returns those not seen before:
-    /// apply exactly these. Concurrent transactions recording the same id
-    /// wait for each other; only the first to commit gets it back.
-    public func record(_ ids: [UUID], in transaction: PostgresConnection) async throws -> Set<UUID> {
+    /// Records `ids` (an outbox event's ``OutboxEvent/id`` as text, or a
+    /// producer's own ids, at most 100 characters) in `transaction` and
+    /// returns those not seen before: apply exactly these. Concurrent
+    /// transactions recording the same id wait for each other; only the
+    /// first to commit gets it back.
+    public func record(_ ids: [String], in transaction: PostgresConnection) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
         let rows = try await transaction.query("""
             INSERT INTO processed_events (event_id) SELECT DISTINCT unnest(\(ids))
             ON CONFLICT (event_id) DO NOTHING RETURNING event_id
             """)
-        return Set(try rows.map { try $0.decode(UUID.self, at: 0) })
+        return Set(try rows.map { try $0.decode(String.self, at: 0) })
     }
 
     /// Deletes ids recorded longer ago than ``retention``; returns how many.

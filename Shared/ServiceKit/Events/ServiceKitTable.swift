@@ -42,7 +42,7 @@ public enum ServiceKitTable: Sendable, Hashable, CaseIterable {
         case .processedEvents:
             PostgresMigration(version: 2, name: "create_processed_events", sql: """
                 CREATE TABLE processed_events (
-                    event_id     uuid PRIMARY KEY,
+                    event_id     text PRIMARY KEY CHECK (char_length(event_id) BETWEEN 1 AND 100),
                     processed_at timestamptz NOT NULL DEFAULT now()
                 );
                 CREATE INDEX processed_events_age_idx ON processed_events (processed_at);

@@ -133,7 +133,7 @@ struct  Restaurant__Analytics__V1__TopProduct
   int64_t product_id;
   /*
    * The product's name as copied into the most recent counted order that
-   * contains it.
+   * contains it (of all time).
    */
   char *name;
   /*
@@ -175,8 +175,8 @@ struct  Restaurant__Analytics__V1__DailyReport
    */
   int64_t total_revenue_cents;
   /*
-   * total_revenue_cents / total_orders, in cents, rounded down to a whole
-   * cent; 0 when total_orders is 0.
+   * total_revenue_cents / total_orders, in cents, rounded half up to a
+   * whole cent; 0 when total_orders is 0.
    */
   int64_t average_order_value_cents;
   /*
@@ -239,7 +239,7 @@ struct  Restaurant__Analytics__V1__DashboardSummary
   int64_t total_orders;
   /*
    * total_revenue_cents / number of days in the period, in cents, rounded
-   * down to a whole cent.
+   * half up to a whole cent.
    */
   int64_t average_daily_revenue_cents;
 };
@@ -341,7 +341,8 @@ struct  Restaurant__Analytics__V1__ProductPerformance
   Google__Protobuf__Timestamp *last_ordered_at;
   /*
    * Share of all counted orders that contain the product at least once, as
-   * a percentage, 0.0–100.0 (e.g. 12.5 = one order in eight includes it).
+   * a percentage, 0.0–100.0 (e.g. 12.5 = one order in eight includes it):
+   * 100 × (counted orders containing it) / (all counted orders).
    */
   double popularity_score;
 };

@@ -457,10 +457,17 @@ struct  Restaurant__Order__V1__OrderEvent
    * When the change was committed (equals order.updated_at).
    */
   Google__Protobuf__Timestamp *occurred_at;
+  /*
+   * The order's version after the change: 1 for its creation, one more for
+   * every later change. Consumers keep the snapshot with the highest
+   * sequence, whatever order events arrive in (0, from a producer that does
+   * not set it, falls back to the latest occurred_at).
+   */
+  int64_t sequence;
 };
 #define RESTAURANT__ORDER__V1__ORDER_EVENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&restaurant__order__v1__order_event__descriptor) \
-    , (char *)protobuf_c_empty_string, RESTAURANT__ORDER__V1__ORDER_EVENT_TYPE__ORDER_EVENT_TYPE_UNSPECIFIED, NULL, RESTAURANT__ORDER__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, NULL }
+    , (char *)protobuf_c_empty_string, RESTAURANT__ORDER__V1__ORDER_EVENT_TYPE__ORDER_EVENT_TYPE_UNSPECIFIED, NULL, RESTAURANT__ORDER__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, NULL, 0 }
 
 
 /* Restaurant__Order__V1__OrderItem methods */

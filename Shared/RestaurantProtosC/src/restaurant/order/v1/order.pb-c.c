@@ -1285,7 +1285,7 @@ const ProtobufCMessageDescriptor restaurant__order__v1__watch_orders_request__de
   (ProtobufCMessageInit) restaurant__order__v1__watch_orders_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor restaurant__order__v1__order_event__field_descriptors[5] =
+static const ProtobufCFieldDescriptor restaurant__order__v1__order_event__field_descriptors[6] =
 {
   {
     "event_id",
@@ -1347,18 +1347,31 @@ static const ProtobufCFieldDescriptor restaurant__order__v1__order_event__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sequence",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Order__V1__OrderEvent, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned restaurant__order__v1__order_event__field_indices_by_name[] = {
   0,   /* field[0] = event_id */
   4,   /* field[4] = occurred_at */
   2,   /* field[2] = order */
   3,   /* field[3] = previous_status */
+  5,   /* field[5] = sequence */
   1,   /* field[1] = type */
 };
 static const ProtobufCIntRange restaurant__order__v1__order_event__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor restaurant__order__v1__order_event__descriptor =
 {
@@ -1368,7 +1381,7 @@ const ProtobufCMessageDescriptor restaurant__order__v1__order_event__descriptor 
   "Restaurant__Order__V1__OrderEvent",
   "restaurant.order.v1",
   sizeof(Restaurant__Order__V1__OrderEvent),
-  5,
+  6,
   restaurant__order__v1__order_event__field_descriptors,
   restaurant__order__v1__order_event__field_indices_by_name,
   1,  restaurant__order__v1__order_event__number_ranges,
