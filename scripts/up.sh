@@ -14,7 +14,7 @@ root=$PWD
 bash scripts/ensure-deps.sh
 
 echo "building release binaries (the first build takes several minutes)..."
-for product in catalog-service rating-service restaurantctl restaurant-seed; do
+for product in catalog-service rating-service analytics-service restaurantctl restaurant-seed; do
   swift build -c release --scratch-path .build-release --product "$product" -q
 done
 bin=$root/.build-release/release
@@ -36,6 +36,7 @@ token=${AUTH_TOKENS%%,*}
 services=(
   "catalog 50051 CATALOG_DATABASE_URL"
   "rating 50053 RATING_DATABASE_URL"
+  "analytics 50054 ANALYTICS_DATABASE_URL"
 )
 
 start_service() {
@@ -52,6 +53,7 @@ start_service() {
       LOG_LEVEL="${LOG_LEVEL:-info}" \
       CATALOG_ADDR="127.0.0.1:50051" \
       UPSTREAM_TOKEN="$token" \
+      ANALYTICS_TIME_ZONE="${ANALYTICS_TIME_ZONE:-UTC}" \
       setsid "$bin/$name-service" >>".data/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$pidfile"
   echo "started $name-service on 127.0.0.1:$port (pid $!, log .data/logs/$name.log)"
@@ -89,6 +91,7 @@ cat <<INFO
 The stack is up.
   catalog   127.0.0.1:50051   (metrics http://127.0.0.1:51051/metrics)
   rating    127.0.0.1:50053   (metrics http://127.0.0.1:51053/metrics)
+  analytics 127.0.0.1:50054   (metrics http://127.0.0.1:51054/metrics)
   postgres  ${PGHOST:-127.0.0.1}:${PGPORT:-}   (scripts/postgres.sh psql)
 
 Token for writes: $token
