@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "catalog-service", targets: ["catalog-service"]),
         .executable(name: "rating-service", targets: ["rating-service"]),
         .executable(name: "analytics-service", targets: ["analytics-service"]),
+        .executable(name: "order-service", targets: ["order-service"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -121,6 +122,11 @@ let package = Package(
         ], path: "Services/Analytics/Analytics", resources: [.copy("Migrations")]),
         .executableTarget(name: "analytics-service", dependencies: ["Analytics", "ServiceKit"],
                           path: "Services/Analytics/Main"),
+        .target(name: "Orders", dependencies: [
+            "ServiceKit", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes",
+        ], path: "Services/Order/Orders", resources: [.copy("Migrations")]),
+        .executableTarget(name: "order-service", dependencies: ["Orders", "ServiceKit"],
+                          path: "Services/Order/Main"),
 
         // Tools.
         .executableTarget(name: "rpcgen", dependencies: [
@@ -182,6 +188,10 @@ let package = Package(
             "ServiceKit", "ServiceKitTesting", "Postgres", "RPC", "RestaurantAPI", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/ServiceKitTests"),
+        .testTarget(name: "OrderTests", dependencies: [
+            "Orders", "Catalog", "Analytics", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres",
+            "WellKnownTypes",
+        ], path: "Tests/OrderTests"),
         .testTarget(name: "AnalyticsTests", dependencies: [
             "Analytics", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes", "SeededRandom",
             .product(name: "PropertyBased", package: "swift-property-based"),

@@ -57,7 +57,9 @@ let restaurantSamples: [Sample] = [
     Sample(MenuEvent.with { $0.type = .unrecognized(999) }, "unrecognized enum"),
     // order
     Sample(Fixtures.orderItem),
+    Sample(Fixtures.statusChange),
     Sample(Fixtures.order),
+    Sample(Fixtures.orderWithHistory),
     Sample(Fixtures.orderItemInput),
     Sample(Fixtures.createOrderRequest),
     Sample(Fixtures.getOrderRequestID, "lookup = id"),
@@ -71,6 +73,7 @@ let restaurantSamples: [Sample] = [
     Sample(Fixtures.cancelOrderRequest),
     Sample(Fixtures.watchOrdersRequest),
     Sample(Fixtures.orderEvent),
+    Sample(Fixtures.orderEventWithSequence),
     // rating
     Sample(Fixtures.rating),
     Sample(Fixtures.ratingSummary),

@@ -61,7 +61,7 @@ struct UnknownFieldTests {
         order.string(1, "id-1")
         order.lengthDelimited(5, item.bytes)
         order.lengthDelimited(8, timestamp.bytes)
-        order.raw(Self.unknownFields(12))
+        order.raw(Self.unknownFields(20))  // above Order's highest field
         let decoded = try Order(serializedBytes: order.bytes)
         #expect(decoded == Order.with {
             $0.id = "id-1"

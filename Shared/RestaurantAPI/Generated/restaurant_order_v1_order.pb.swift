@@ -207,6 +207,10 @@ public struct Order: ProtobufMessage {
     /// that way.
     public var cancellationReason: String = ""
 
+    /// Every status the order has had, oldest first, starting with its
+    /// creation (PENDING).
+    public var statusHistory: [StatusChange] = []
+
     /// A message with every field at its default.
     public init() {}
 
@@ -226,6 +230,7 @@ public struct Order: ProtobufMessage {
         self.updatedAt = try reader.message(8, as: Google_Protobuf_Timestamp.self)
         self.estimatedReadyAt = try reader.message(9, as: Google_Protobuf_Timestamp.self)
         self.cancellationReason = reader.string(10)
+        self.statusHistory = try reader.repeatedMessage(11, as: StatusChange.self)
     }
 
     @_spi(ProtobufGenerated)
@@ -241,6 +246,50 @@ public struct Order: ProtobufMessage {
         if let value = self.updatedAt { try writer.setMessage(8, value) }
         if let value = self.estimatedReadyAt { try writer.setMessage(9, value) }
         if !self.cancellationReason.isEmpty { try writer.setString(10, self.cancellationReason) }
+        try writer.setRepeatedMessage(11, self.statusHistory)
+    }
+}
+
+/// One change of an order's status.
+public struct StatusChange: ProtobufMessage {
+    /// The status before; ORDER_STATUS_UNSPECIFIED for the creation.
+    public var fromStatus: OrderStatus = OrderStatus(rawValue: 0)
+
+    /// The status after.
+    public var toStatus: OrderStatus = OrderStatus(rawValue: 0)
+
+    /// When it changed.
+    public var changedAt: Google_Protobuf_Timestamp? = nil
+
+    /// Who changed it: the caller's `x-actor` metadata (a user or device
+    /// name), or empty when the caller did not say.
+    public var changedBy: String = ""
+
+    /// The reason given (CancelOrder), or empty.
+    public var reason: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    @_spi(ProtobufGenerated)
+    public static var protobufDescriptor: MessageDescriptor { MessageDescriptor(pbc_restaurant__order__v1__status_change()) }
+
+    @_spi(ProtobufGenerated)
+    public init(reader: borrowing MessageReader) throws {
+        self.fromStatus = OrderStatus(rawValue: reader.scalar(0, as: Int32.self))
+        self.toStatus = OrderStatus(rawValue: reader.scalar(1, as: Int32.self))
+        self.changedAt = try reader.message(2, as: Google_Protobuf_Timestamp.self)
+        self.changedBy = reader.string(3)
+        self.reason = reader.string(4)
+    }
+
+    @_spi(ProtobufGenerated)
+    public func write(to writer: inout MessageWriter) throws {
+        writer.setScalar(0, self.fromStatus.rawValue)
+        writer.setScalar(1, self.toStatus.rawValue)
+        if let value = self.changedAt { try writer.setMessage(2, value) }
+        if !self.changedBy.isEmpty { try writer.setString(3, self.changedBy) }
+        if !self.reason.isEmpty { try writer.setString(4, self.reason) }
     }
 }
 
@@ -296,10 +345,9 @@ public struct CreateOrderRequest: ProtobufMessage {
     /// Violation: INVALID_ARGUMENT "notes must be at most 1000 characters".
     public var notes: String = ""
 
-    /// Client-chosen key that makes retries safe, at most 100 characters
-    /// (a fresh UUID per checkout is a good choice). Empty means no
-    /// idempotency: every call creates an order. Violation: INVALID_ARGUMENT
-    /// "idempotency_key must be at most 100 characters".
+    /// Client-chosen key that makes retries safe: required, 1–128 characters
+    /// (a fresh UUID per checkout is a good choice). Violation:
+    /// INVALID_ARGUMENT "idempotency_key must be between 1 and 128 characters".
     public var idempotencyKey: String = ""
 
     /// A message with every field at its default.
@@ -657,16 +705,19 @@ public struct OrderServiceClient: Sendable {
     /// status PENDING, its order_number, total_cents and estimated_ready_at.
     /// Needs authorization. Emits an ORDER_EVENT_TYPE_CREATED OrderEvent.
     ///
-    /// Idempotent per (customer_id, idempotency_key): a retry with the same pair
-    /// returns the order the first call created (with its current status) and
-    /// never creates a second one; the rest of the retried request is not
-    /// compared or re-checked.
+    /// Idempotent per (customer_id, idempotency_key): a retry of the same
+    /// request with the same pair returns the order the first call created
+    /// (with its current status) and never creates a second one, also when
+    /// the retries run at the same time; the same pair with a different request
+    /// fails with FAILED_PRECONDITION.
     ///
     /// Errors: INVALID_ARGUMENT for a field that breaks its rule (see
     /// CreateOrderRequest); FAILED_PRECONDITION naming every offending product
     /// when a product does not exist, is deleted or is unavailable, e.g.
     /// "products not available: 7 (Soup of the Day), 12 (not found)";
-    /// UNAVAILABLE when CatalogService cannot be reached.
+    /// FAILED_PRECONDITION "idempotency_key 'k' was already used with a
+    /// different request"; UNAVAILABLE when CatalogService cannot be reached
+    /// (nothing is written).
     public func createOrder(_ request: CreateOrderRequest, options: CallOptions = CallOptions()) async throws -> Order {
         try await channel.unary(OrderService.Method.createOrder, request: request, options: options)
     }
@@ -751,16 +802,19 @@ public protocol OrderServiceHandler: Sendable {
     /// status PENDING, its order_number, total_cents and estimated_ready_at.
     /// Needs authorization. Emits an ORDER_EVENT_TYPE_CREATED OrderEvent.
     ///
-    /// Idempotent per (customer_id, idempotency_key): a retry with the same pair
-    /// returns the order the first call created (with its current status) and
-    /// never creates a second one; the rest of the retried request is not
-    /// compared or re-checked.
+    /// Idempotent per (customer_id, idempotency_key): a retry of the same
+    /// request with the same pair returns the order the first call created
+    /// (with its current status) and never creates a second one, also when
+    /// the retries run at the same time; the same pair with a different request
+    /// fails with FAILED_PRECONDITION.
     ///
     /// Errors: INVALID_ARGUMENT for a field that breaks its rule (see
     /// CreateOrderRequest); FAILED_PRECONDITION naming every offending product
     /// when a product does not exist, is deleted or is unavailable, e.g.
     /// "products not available: 7 (Soup of the Day), 12 (not found)";
-    /// UNAVAILABLE when CatalogService cannot be reached.
+    /// FAILED_PRECONDITION "idempotency_key 'k' was already used with a
+    /// different request"; UNAVAILABLE when CatalogService cannot be reached
+    /// (nothing is written).
     func createOrder(_ request: CreateOrderRequest, context: RPCServerContext) async throws -> Order
 
     /// Returns one order, looked up by id or by order_number.

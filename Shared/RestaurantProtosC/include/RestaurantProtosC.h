@@ -156,6 +156,7 @@ static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__order
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__order_event(void) { return &restaurant__order__v1__order_event__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__order_item(void) { return &restaurant__order__v1__order_item__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__order_item_input(void) { return &restaurant__order__v1__order_item_input__descriptor; }
+static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__status_change(void) { return &restaurant__order__v1__status_change__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__update_order_status_request(void) { return &restaurant__order__v1__update_order_status_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__order__v1__watch_orders_request(void) { return &restaurant__order__v1__watch_orders_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *pbc_restaurant__rating__v1__batch_get_rating_summaries_request(void) { return &restaurant__rating__v1__batch_get_rating_summaries_request__descriptor; }

@@ -45,20 +45,11 @@ public struct IdempotencyKeys: Sendable {
                 ON CONFLICT (scope, key) DO NOTHING RETURNING 1
                 """)
             if inserted.isEmpty {
-                let rows = try await transaction.query("""
-                    SELECT request_hash = sha256(\(requestBytes)), response FROM idempotency_keys
-                    WHERE scope = \(scope) AND key = \(key)
-                    """)
-                guard let row = rows.first else {
+                guard let stored: Response = try await stored(scope: scope, key: key, requestBytes: requestBytes, on: transaction) else {
                     // Pruned between the two statements: rare; let the client retry.
                     throw RPCError(.aborted, "\(field) '\(key)' changed while in use; retry the request")
                 }
-                let (sameRequest, stored) = try row.decode((Bool, Data?).self)
-                guard sameRequest else {
-                    throw RPCError(.failedPrecondition, "\(field) '\(key)' was already used with a different request")
-                }
-                guard let stored else { throw RPCError(.aborted, "\(field) '\(key)' is in use; retry the request") }
-                return try Response(serializedBytes: stored)
+                return stored
             }
             let response = try await body(transaction)
             try await transaction.execute("""
@@ -67,6 +58,34 @@ public struct IdempotencyKeys: Sendable {
                 """)
             return response
         }
+    }
+
+    /// The response stored for (`scope`, `key`) without waiting for or
+    /// running anything: nil when the key is unused (or its request is
+    /// still running). Lets a retry be answered before work that must not
+    /// hold the transaction open (an upstream call) is repeated.
+    public func storedResponse<Response: ProtobufMessage>(
+        scope: String, key: String, request: some ProtobufMessage, on pool: PostgresPool
+    ) async throws -> Response? {
+        try Validate.text(key, field, length: 1...128)
+        let requestBytes = Data(try request.serializedBytes())
+        return try await pool.withConnection { try await stored(scope: scope, key: key, requestBytes: requestBytes, on: $0) }
+    }
+
+    /// The committed response of a key; FAILED_PRECONDITION when the key
+    /// belongs to a different request.
+    private func stored<Response: ProtobufMessage>(scope: String, key: String, requestBytes: Data,
+                                                   on connection: PostgresConnection) async throws -> Response? {
+        let rows = try await connection.query("""
+            SELECT request_hash = sha256(\(requestBytes)), response FROM idempotency_keys
+            WHERE scope = \(scope) AND key = \(key)
+            """)
+        guard let row = rows.first else { return nil }
+        let (sameRequest, stored) = try row.decode((Bool, Data?).self)
+        guard sameRequest else {
+            throw RPCError(.failedPrecondition, "\(field) '\(key)' was already used with a different request")
+        }
+        return try stored.map { try Response(serializedBytes: $0) }
     }
 
     /// Deletes keys older than ``retention``; returns how many.

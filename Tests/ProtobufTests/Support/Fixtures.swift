@@ -187,6 +187,21 @@ enum Fixtures {
         $0.cancellationReason = "changed my mind"
     }
 
+    /// Not a golden (golden.py builds the goldens on its side): the fields
+    /// added since, for the round-trip table.
+    static let orderWithHistory = Order.with {
+        $0.id = "3f2b8c1e-9a4d-4e6f-b1c2-7d8e9f0a1b2c"
+        $0.statusHistory = [statusChange, .with { $0.toStatus = .delivered }]
+    }
+
+    static let statusChange = StatusChange.with {
+        $0.fromStatus = .pending
+        $0.toStatus = .cancelled
+        $0.changedAt = ts(1_710_460_900, 1)
+        $0.changedBy = "kitchen-2"
+        $0.reason = "changed my mind"
+    }
+
     static let orderItemInput = OrderItemInput.with {
         $0.productId = 42
         $0.quantity = 3
@@ -242,6 +257,12 @@ enum Fixtures {
         $0.order = order
         $0.previousStatus = .ready
         $0.occurredAt = ts(1_710_460_900, 0)
+    }
+
+    /// Not a golden: OrderEvent.sequence, for the round-trip table.
+    static let orderEventWithSequence = OrderEvent.with {
+        $0.eventId = "e-2"
+        $0.sequence = 5
     }
 
     // MARK: rating

@@ -18,6 +18,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Restaurant__Order__V1__OrderItem Restaurant__Order__V1__OrderItem;
 typedef struct Restaurant__Order__V1__Order Restaurant__Order__V1__Order;
+typedef struct Restaurant__Order__V1__StatusChange Restaurant__Order__V1__StatusChange;
 typedef struct Restaurant__Order__V1__OrderItemInput Restaurant__Order__V1__OrderItemInput;
 typedef struct Restaurant__Order__V1__CreateOrderRequest Restaurant__Order__V1__CreateOrderRequest;
 typedef struct Restaurant__Order__V1__GetOrderRequest Restaurant__Order__V1__GetOrderRequest;
@@ -183,10 +184,49 @@ struct  Restaurant__Order__V1__Order
    * that way.
    */
   char *cancellation_reason;
+  /*
+   * Every status the order has had, oldest first, starting with its
+   * creation (PENDING).
+   */
+  size_t n_status_history;
+  Restaurant__Order__V1__StatusChange **status_history;
 };
 #define RESTAURANT__ORDER__V1__ORDER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&restaurant__order__v1__order__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, RESTAURANT__ORDER__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, RESTAURANT__ORDER__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, 0,NULL, 0, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+/*
+ * One change of an order's status.
+ */
+struct  Restaurant__Order__V1__StatusChange
+{
+  ProtobufCMessage base;
+  /*
+   * The status before; ORDER_STATUS_UNSPECIFIED for the creation.
+   */
+  Restaurant__Order__V1__OrderStatus from_status;
+  /*
+   * The status after.
+   */
+  Restaurant__Order__V1__OrderStatus to_status;
+  /*
+   * When it changed.
+   */
+  Google__Protobuf__Timestamp *changed_at;
+  /*
+   * Who changed it: the caller's `x-actor` metadata (a user or device
+   * name), or empty when the caller did not say.
+   */
+  char *changed_by;
+  /*
+   * The reason given (CancelOrder), or empty.
+   */
+  char *reason;
+};
+#define RESTAURANT__ORDER__V1__STATUS_CHANGE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&restaurant__order__v1__status_change__descriptor) \
+    , RESTAURANT__ORDER__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, RESTAURANT__ORDER__V1__ORDER_STATUS__ORDER_STATUS_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -242,10 +282,9 @@ struct  Restaurant__Order__V1__CreateOrderRequest
    */
   char *notes;
   /*
-   * Client-chosen key that makes retries safe, at most 100 characters
-   * (a fresh UUID per checkout is a good choice). Empty means no
-   * idempotency: every call creates an order. Violation: INVALID_ARGUMENT
-   * "idempotency_key must be at most 100 characters".
+   * Client-chosen key that makes retries safe: required, 1–128 characters
+   * (a fresh UUID per checkout is a good choice). Violation:
+   * INVALID_ARGUMENT "idempotency_key must be between 1 and 128 characters".
    */
   char *idempotency_key;
 };
@@ -508,6 +547,25 @@ Restaurant__Order__V1__Order *
 void   restaurant__order__v1__order__free_unpacked
                      (Restaurant__Order__V1__Order *message,
                       ProtobufCAllocator *allocator);
+/* Restaurant__Order__V1__StatusChange methods */
+void   restaurant__order__v1__status_change__init
+                     (Restaurant__Order__V1__StatusChange         *message);
+size_t restaurant__order__v1__status_change__get_packed_size
+                     (const Restaurant__Order__V1__StatusChange   *message);
+size_t restaurant__order__v1__status_change__pack
+                     (const Restaurant__Order__V1__StatusChange   *message,
+                      uint8_t             *out);
+size_t restaurant__order__v1__status_change__pack_to_buffer
+                     (const Restaurant__Order__V1__StatusChange   *message,
+                      ProtobufCBuffer     *buffer);
+Restaurant__Order__V1__StatusChange *
+       restaurant__order__v1__status_change__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   restaurant__order__v1__status_change__free_unpacked
+                     (Restaurant__Order__V1__StatusChange *message,
+                      ProtobufCAllocator *allocator);
 /* Restaurant__Order__V1__OrderItemInput methods */
 void   restaurant__order__v1__order_item_input__init
                      (Restaurant__Order__V1__OrderItemInput         *message);
@@ -687,6 +745,9 @@ typedef void (*Restaurant__Order__V1__OrderItem_Closure)
 typedef void (*Restaurant__Order__V1__Order_Closure)
                  (const Restaurant__Order__V1__Order *message,
                   void *closure_data);
+typedef void (*Restaurant__Order__V1__StatusChange_Closure)
+                 (const Restaurant__Order__V1__StatusChange *message,
+                  void *closure_data);
 typedef void (*Restaurant__Order__V1__OrderItemInput_Closure)
                  (const Restaurant__Order__V1__OrderItemInput *message,
                   void *closure_data);
@@ -790,6 +851,7 @@ extern const ProtobufCEnumDescriptor    restaurant__order__v1__order_status__des
 extern const ProtobufCEnumDescriptor    restaurant__order__v1__order_event_type__descriptor;
 extern const ProtobufCMessageDescriptor restaurant__order__v1__order_item__descriptor;
 extern const ProtobufCMessageDescriptor restaurant__order__v1__order__descriptor;
+extern const ProtobufCMessageDescriptor restaurant__order__v1__status_change__descriptor;
 extern const ProtobufCMessageDescriptor restaurant__order__v1__order_item_input__descriptor;
 extern const ProtobufCMessageDescriptor restaurant__order__v1__create_order_request__descriptor;
 extern const ProtobufCMessageDescriptor restaurant__order__v1__get_order_request__descriptor;

@@ -97,6 +97,51 @@ void   restaurant__order__v1__order__free_unpacked
   assert(message->base.descriptor == &restaurant__order__v1__order__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   restaurant__order__v1__status_change__init
+                     (Restaurant__Order__V1__StatusChange         *message)
+{
+  static const Restaurant__Order__V1__StatusChange init_value = RESTAURANT__ORDER__V1__STATUS_CHANGE__INIT;
+  *message = init_value;
+}
+size_t restaurant__order__v1__status_change__get_packed_size
+                     (const Restaurant__Order__V1__StatusChange *message)
+{
+  assert(message->base.descriptor == &restaurant__order__v1__status_change__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t restaurant__order__v1__status_change__pack
+                     (const Restaurant__Order__V1__StatusChange *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &restaurant__order__v1__status_change__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t restaurant__order__v1__status_change__pack_to_buffer
+                     (const Restaurant__Order__V1__StatusChange *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &restaurant__order__v1__status_change__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Restaurant__Order__V1__StatusChange *
+       restaurant__order__v1__status_change__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Restaurant__Order__V1__StatusChange *)
+     protobuf_c_message_unpack (&restaurant__order__v1__status_change__descriptor,
+                                allocator, len, data);
+}
+void   restaurant__order__v1__status_change__free_unpacked
+                     (Restaurant__Order__V1__StatusChange *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &restaurant__order__v1__status_change__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   restaurant__order__v1__order_item_input__init
                      (Restaurant__Order__V1__OrderItemInput         *message)
 {
@@ -605,7 +650,7 @@ const ProtobufCMessageDescriptor restaurant__order__v1__order_item__descriptor =
   (ProtobufCMessageInit) restaurant__order__v1__order_item__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor restaurant__order__v1__order__field_descriptors[11] =
+static const ProtobufCFieldDescriptor restaurant__order__v1__order__field_descriptors[12] =
 {
   {
     "id",
@@ -739,6 +784,18 @@ static const ProtobufCFieldDescriptor restaurant__order__v1__order__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "status_history",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Restaurant__Order__V1__Order, n_status_history),
+    offsetof(Restaurant__Order__V1__Order, status_history),
+    &restaurant__order__v1__status_change__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned restaurant__order__v1__order__field_indices_by_name[] = {
   10,   /* field[10] = cancellation_reason */
@@ -750,13 +807,14 @@ static const unsigned restaurant__order__v1__order__field_indices_by_name[] = {
   6,   /* field[6] = notes */
   1,   /* field[1] = order_number */
   3,   /* field[3] = status */
+  11,   /* field[11] = status_history */
   5,   /* field[5] = total_cents */
   8,   /* field[8] = updated_at */
 };
 static const ProtobufCIntRange restaurant__order__v1__order__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor restaurant__order__v1__order__descriptor =
 {
@@ -766,11 +824,101 @@ const ProtobufCMessageDescriptor restaurant__order__v1__order__descriptor =
   "Restaurant__Order__V1__Order",
   "restaurant.order.v1",
   sizeof(Restaurant__Order__V1__Order),
-  11,
+  12,
   restaurant__order__v1__order__field_descriptors,
   restaurant__order__v1__order__field_indices_by_name,
   1,  restaurant__order__v1__order__number_ranges,
   (ProtobufCMessageInit) restaurant__order__v1__order__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor restaurant__order__v1__status_change__field_descriptors[5] =
+{
+  {
+    "from_status",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Order__V1__StatusChange, from_status),
+    &restaurant__order__v1__order_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Order__V1__StatusChange, to_status),
+    &restaurant__order__v1__order_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "changed_at",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Order__V1__StatusChange, changed_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "changed_by",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Order__V1__StatusChange, changed_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Restaurant__Order__V1__StatusChange, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned restaurant__order__v1__status_change__field_indices_by_name[] = {
+  2,   /* field[2] = changed_at */
+  3,   /* field[3] = changed_by */
+  0,   /* field[0] = from_status */
+  4,   /* field[4] = reason */
+  1,   /* field[1] = to_status */
+};
+static const ProtobufCIntRange restaurant__order__v1__status_change__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor restaurant__order__v1__status_change__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "restaurant.order.v1.StatusChange",
+  "StatusChange",
+  "Restaurant__Order__V1__StatusChange",
+  "restaurant.order.v1",
+  sizeof(Restaurant__Order__V1__StatusChange),
+  5,
+  restaurant__order__v1__status_change__field_descriptors,
+  restaurant__order__v1__status_change__field_indices_by_name,
+  1,  restaurant__order__v1__status_change__number_ranges,
+  (ProtobufCMessageInit) restaurant__order__v1__status_change__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor restaurant__order__v1__order_item_input__field_descriptors[3] =

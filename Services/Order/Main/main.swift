@@ -1,0 +1,4 @@
+import Orders
+import ServiceKit
+
+await ServiceRunner.run(Orders.definition)
