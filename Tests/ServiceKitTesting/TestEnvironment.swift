@@ -58,6 +58,26 @@ public enum TestEnvironment {
         String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)).lowercased()
     }
 
+    /// Whether the tests run against the private cluster `scripts/postgres.sh`
+    /// manages (which they may restart), not a server of DATABASE_URL.
+    public static var ownsCluster: Bool {
+        ProcessInfo.processInfo.environment["PGDATA_DIR"] != nil
+            && ProcessInfo.processInfo.environment["DATABASE_URL"] == nil
+    }
+
+    /// Runs `scripts/postgres.sh ARGUMENTS` (`restart`) and waits for it.
+    public static func cluster(_ arguments: String...) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [repositoryRoot.appendingPathComponent("scripts/postgres.sh").path] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Missing(what: "scripts/postgres.sh \(arguments.joined(separator: " ")) failed")
+        }
+    }
+
     private static let adminPool = Mutex<PostgresPool?>(nil)
 
     /// A small superuser pool shared by every test (created on first use,
