@@ -14,7 +14,7 @@ root=$PWD
 bash scripts/ensure-deps.sh
 
 echo "building release binaries (the first build takes several minutes)..."
-for product in catalog-service rating-service analytics-service restaurantctl restaurant-seed; do
+for product in catalog-service rating-service analytics-service order-service restaurantctl restaurant-seed; do
   swift build -c release --scratch-path .build-release --product "$product" -q
 done
 bin=$root/.build-release/release
@@ -37,6 +37,7 @@ services=(
   "catalog 50051 CATALOG_DATABASE_URL"
   "rating 50053 RATING_DATABASE_URL"
   "analytics 50054 ANALYTICS_DATABASE_URL"
+  "order 50052 ORDER_DATABASE_URL"
 )
 
 start_service() {
@@ -52,6 +53,7 @@ start_service() {
       AUTH_TOKENS="$AUTH_TOKENS" \
       LOG_LEVEL="${LOG_LEVEL:-info}" \
       CATALOG_ADDR="127.0.0.1:50051" \
+      ANALYTICS_ADDR="127.0.0.1:50054" \
       UPSTREAM_TOKEN="$token" \
       ANALYTICS_TIME_ZONE="${ANALYTICS_TIME_ZONE:-UTC}" \
       setsid "$bin/$name-service" >>".data/logs/$name.log" 2>&1 < /dev/null &
@@ -84,12 +86,14 @@ for service in "${services[@]}"; do
   wait_serving "$1" "$2"
 done
 
-"$bin/restaurant-seed" --catalog 127.0.0.1:50051 --rating 127.0.0.1:50053 --token "$token" deploy/seed/menu.json
+"$bin/restaurant-seed" --catalog 127.0.0.1:50051 --rating 127.0.0.1:50053 --order 127.0.0.1:50052 \
+  --token "$token" deploy/seed/menu.json
 
 cat <<INFO
 
 The stack is up.
   catalog   127.0.0.1:50051   (metrics http://127.0.0.1:51051/metrics)
+  order     127.0.0.1:50052   (metrics http://127.0.0.1:51052/metrics)
   rating    127.0.0.1:50053   (metrics http://127.0.0.1:51053/metrics)
   analytics 127.0.0.1:50054   (metrics http://127.0.0.1:51054/metrics)
   postgres  ${PGHOST:-127.0.0.1}:${PGPORT:-}   (scripts/postgres.sh psql)

@@ -20,6 +20,9 @@ struct RestaurantSeed: AsyncParsableCommand {
     @Option(help: "The rating service's address; when given, sample ratings are loaded too.")
     var rating: String?
 
+    @Option(help: "The order service's address; when given, sample orders are placed too.")
+    var order: String?
+
     @Option(help: "A bearer token the catalog accepts (AUTH_TOKENS).")
     var token: String
 
@@ -60,6 +63,7 @@ struct RestaurantSeed: AsyncParsableCommand {
         guard !products.isEmpty else {
             print("the sample menu is loaded: \(existing.count) categories, \(present.count) products")
             if let rating { try await loadRatings(seed, client: client, rating: rating, options: options) }
+            if let order { try await placeOrders(seed, client: client, order: order, options: options) }
             return
         }
         let result = try await client.importProducts(options: options) { requests in
@@ -83,6 +87,66 @@ struct RestaurantSeed: AsyncParsableCommand {
         guard result.failedCount == 0 else { throw ExitCode(1) }
         print("loaded the sample menu: \(existing.count) categories, \(result.createdCount) products added")
         if let rating { try await loadRatings(seed, client: client, rating: rating, options: options) }
+        if let order { try await placeOrders(seed, client: client, order: order, options: options) }
+    }
+
+    /// Places 40 orders of the hand-written dishes from the 30 guests and
+    /// moves them along (most delivered, some cancelled, a few still in the
+    /// kitchen), the same on every run: idempotency keys make a second run
+    /// place nothing twice.
+    private func placeOrders(_ seed: MenuSeed, client: CatalogServiceClient, order: String, options: CallOptions) async throws {
+        var ids: [String: Int64] = [:]
+        var pageToken = ""
+        repeat {
+            let page = try await client.listProducts(.with {
+                $0.pageSize = 100
+                $0.pageToken = pageToken
+            }, options: options)
+            for product in page.products where product.available { ids[product.name.lowercased()] = product.id }
+            pageToken = page.nextPageToken
+        } while !pageToken.isEmpty
+        let dishes = seed.products.compactMap { ids[$0.name.lowercased()] }
+        guard !dishes.isEmpty else { return }
+        let channel = try RPCChannel(target: order)
+        defer { channel.close() }
+        let orders = OrderServiceClient(channel: channel)
+        let paths: [[OrderStatus]] = [
+            [.confirmed, .preparing, .ready, .delivered], [.confirmed, .preparing, .ready, .delivered],
+            [.confirmed, .preparing, .ready, .delivered], [.confirmed, .preparing, .ready], [.confirmed, .preparing],
+            [.confirmed], [], [.cancelled],
+        ]
+        var random = SplitMix64(seed: 4242)
+        var placed = 0
+        for index in 0..<40 {
+            let items = (0..<Int.random(in: 1...3, using: &random)).map { _ in
+                OrderItemInput.with {
+                    $0.productId = dishes[Int.random(in: 0..<dishes.count, using: &random)]
+                    $0.quantity = Int32.random(in: 1...3, using: &random)
+                }
+            }
+            let path = paths[Int.random(in: 0..<paths.count, using: &random)]
+            let created = try await orders.createOrder(.with {
+                $0.customerId = "guest-\(Int.random(in: 1...30, using: &random))"
+                $0.items = items
+                $0.idempotencyKey = "sample-order-\(index)"
+            }, options: options)
+            guard created.statusHistory.count == 1 else { continue }  // placed by an earlier run
+            placed += 1
+            for status in path {
+                if status == .cancelled {
+                    _ = try await orders.cancelOrder(.with {
+                        $0.id = created.id
+                        $0.reason = "changed plans"
+                    }, options: options)
+                } else {
+                    _ = try await orders.updateOrderStatus(.with {
+                        $0.id = created.id
+                        $0.status = status
+                    }, options: options)
+                }
+            }
+        }
+        print(placed == 0 ? "the sample orders are placed" : "placed \(placed) sample orders")
     }
 
     /// Rates each hand-written dish 2–8 times from 30 guests, mostly

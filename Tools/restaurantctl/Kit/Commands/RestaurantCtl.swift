@@ -43,6 +43,7 @@ public struct RestaurantCtl: AsyncParsableCommand {
               RESTAURANT_TOKEN  default bearer token (--token)
               CATALOG_ADDR      catalog commands' server (before RESTAURANT_ADDR;
                                 default localhost:50051)
+              ORDER_ADDR        order commands' server (default localhost:50052)
               RATING_ADDR       rating commands' server (default localhost:50053)
 
             SHELL COMPLETION
@@ -55,8 +56,9 @@ public struct RestaurantCtl: AsyncParsableCommand {
             """,
         version: "restaurantctl \(version)",
         subcommands: [ListCommand.self, DescribeCommand.self, CallCommand.self, HealthCommand.self],
-        // Later: OrderCommand, AnalyticsCommand.
-        groupedSubcommands: [CommandGroup(name: "Restaurant services", subcommands: [CatalogCommand.self, RatingCommand.self])]
+        // Later: AnalyticsCommand.
+        groupedSubcommands: [CommandGroup(name: "Restaurant services",
+                                          subcommands: [CatalogCommand.self, OrderCommand.self, RatingCommand.self])]
     )
 
     public init() {}
