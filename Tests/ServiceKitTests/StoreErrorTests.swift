@@ -43,8 +43,17 @@ struct StoreErrorTests {
         Case(error: PostgresError(code: .poolShutDown), code: .internal, message: "internal error"),
     ])
     func mapping(_ mapping: Case) {
-        let status = StoreErrorInterceptor.status(for: mapping.error, logger: TestEnvironment.logger("catalog.tests.store-errors"))
+        let status = StoreErrorInterceptor.status(for: mapping.error, logger: TestEnvironment.logger("kit.tests.store-errors"))
         #expect(status.code == mapping.code)
         #expect(status.message == mapping.message)
+    }
+
+    @Test("A store's domain errors keep their message and take their status")
+    func domainErrors() {
+        #expect(StoreError.notFound("category 4 not found").rpcError == RPCError(.notFound, "category 4 not found"))
+        #expect(StoreError.alreadyExists("category 'Pies' already exists").rpcError
+                == RPCError(.alreadyExists, "category 'Pies' already exists"))
+        #expect(StoreError.failedPrecondition("cannot change order status from READY to PENDING").rpcError
+                == RPCError(.failedPrecondition, "cannot change order status from READY to PENDING"))
     }
 }
