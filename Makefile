@@ -1,5 +1,5 @@
 # Thin entry points; the work happens in scripts/.
-.PHONY: up down test generate bench bench-rpc bench-db bench-catalog fuzz leak-check clean
+.PHONY: up down test generate bench bench-rpc bench-db bench-catalog bench-order fuzz leak-check clean
 
 ## Start the stack locally (embedded PostgreSQL + services) and load the sample menu.
 up:
@@ -19,7 +19,7 @@ generate:
 	@bash scripts/generate.sh
 
 ## All benchmarks.
-bench: bench-rpc bench-db bench-catalog
+bench: bench-rpc bench-db bench-catalog bench-order
 
 ## Unary RPC throughput and latency vs grpc-swift-2 under h2load.
 bench-rpc:
@@ -32,6 +32,10 @@ bench-db:
 ## ListProducts search latency over 50,000 products.
 bench-catalog:
 	@bash scripts/bench-catalog.sh
+
+## CreateOrder through the services vs pgbench running the same SQL.
+bench-order:
+	@bash scripts/bench-order.sh
 
 ## Longer fuzzing of the deframer and message decoding.
 fuzz:

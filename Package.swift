@@ -167,6 +167,12 @@ let package = Package(
         .executableTarget(name: "catalog-bench", dependencies: [
             "RestaurantAPI", "RPC", "GRPCProtos",
         ], path: "Benchmarks/CatalogBench"),
+        .executableTarget(name: "order-bench", dependencies: [
+            "RestaurantAPI", "RPC", "GRPCProtos",
+        ], path: "Benchmarks/OrderBench"),
+        .executableTarget(name: "analytics-bench", dependencies: [
+            "RestaurantAPI", "RPC", "SeededRandom", "WellKnownTypes",
+        ], path: "Benchmarks/AnalyticsBench"),
 
         .testTarget(name: "PostgresTests", dependencies: [
             "Postgres",

@@ -25,13 +25,18 @@ use_postgres
 trap release_postgres EXIT
 
 step "Swift tests"
-# Three test processes. restaurantctl's suite waits for the processes it
-# drives synchronously, which would hold the cooperative threads other
-# suites need, so it runs on its own. The fault tests that stop or restart
-# the PostgreSQL cluster run last, after everything else using it.
-swift test --skip-build --skip 'PostgresTests/Faults' --skip 'OrderFaults' --skip 'RestaurantCtlTests'
+# Five test processes, so suites that load the machine do not share it
+# with those that measure time: the RPC and codec suites (deadlines of a
+# second) first; then the database suites; restaurantctl's, which waits
+# for the processes it drives synchronously and would hold the cooperative
+# threads others need; the multi-process fault suites (several services
+# per test, killed and restarted); and last the suites that stop or
+# restart the PostgreSQL cluster itself.
+swift test --skip-build --filter 'RPCTests|ProtobufTests'
+swift test --skip-build --skip 'RPCTests' --skip 'ProtobufTests' --skip 'RestaurantCtlTests' --skip 'FaultTests' --skip 'Faults'
 swift test --skip-build --filter 'RestaurantCtlTests'
-swift test --skip-build --filter 'PostgresTests/Faults|OrderFaults'
+swift test --skip-build --filter 'FaultTests'
+swift test --skip-build --filter 'Faults'
 
 step "gRPC interop and robustness"
 bash scripts/test-interop.sh
