@@ -1,5 +1,5 @@
 # Thin entry points; the work happens in scripts/.
-.PHONY: up down test generate bench bench-rpc bench-db bench-catalog bench-order fuzz leak-check clean
+.PHONY: up down test generate bench bench-rpc bench-db bench-catalog bench-order bench-analytics fuzz leak-check clean
 
 ## Start the stack locally (embedded PostgreSQL + services) and load the sample menu.
 up:
@@ -19,7 +19,7 @@ generate:
 	@bash scripts/generate.sh
 
 ## All benchmarks.
-bench: bench-rpc bench-db bench-catalog bench-order
+bench: bench-rpc bench-db bench-catalog bench-order bench-analytics
 
 ## Unary RPC throughput and latency vs grpc-swift-2 under h2load.
 bench-rpc:
@@ -36,6 +36,10 @@ bench-catalog:
 ## CreateOrder through the services vs pgbench running the same SQL.
 bench-order:
 	@bash scripts/bench-order.sh
+
+## Analytics ingest vs pgbench running the same SQL; dashboards as history grows.
+bench-analytics:
+	@bash scripts/bench-analytics.sh
 
 ## Longer fuzzing of the deframer and message decoding.
 fuzz:
