@@ -139,6 +139,6 @@ echo
 awk -v ours="$ours" -v ceiling="$ceiling" 'BEGIN {
     ratio = ours / ceiling
     printf "CreateOrder: %d orders/s through the services; pgbench with the same SQL: %d tps; ratio %.2f (target >= 0.5): %s\n",
-           ours, ceiling, ratio, ratio >= 0.5 ? "meets" : "MISSES"
-    exit ratio >= 0.5 ? 0 : 1
+           ours, ceiling, ratio, (ratio >= 0.5 ? "meets" : "MISSES")
+    exit (ratio >= 0.5 ? 0 : 1)
 }'

@@ -85,13 +85,15 @@ struct ProcessFaultTests {
             """)[0].decode(Int.self, at: 0)
     }
 
-    @Test("Analytics down while 200 orders are placed and made ready: all counted once when it returns")
+    @Test("Analytics down for 30 s while 200 orders are placed and made ready: all counted once when it returns")
     func analyticsDown() async throws {
         try await ProcessStack.with(Self.members(replicas: 1)) { stack in
             let product = try await Self.soup(stack)
             await stack.kill9("analytics")
+            let down = ContinuousClock.now
             let days = try await Self.placeReadyOrders(stack, count: 200, product: product, replicas: 1)
-            try await Task.sleep(for: .seconds(3))
+            // Long enough for the relay's backoff to grow to its 30 s ceiling.
+            try await Task.sleep(until: down + .seconds(30))
             #expect(try await Self.pendingEvents(stack) == 800, "every change waits in the outbox")
             try await stack.start("analytics")
             #expect(try await eventually(timeout: .seconds(60)) { try await Self.pendingEvents(stack) == 0 },

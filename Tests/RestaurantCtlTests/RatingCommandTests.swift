@@ -8,7 +8,7 @@ import Testing
 struct RatingCommandTests {
     @Test func rateSummaryListDelete() throws {
         try withCatalogServer { catalog in
-            let rating = try RatingServer.start(catalog: catalog)
+            let rating = try SiblingServer.start("rating", catalog: catalog)
             defer { rating.stop() }
             let menu = CatalogCLI(server: catalog)
             let soups = try menu.category("Soups")

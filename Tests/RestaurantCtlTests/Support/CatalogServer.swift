@@ -85,7 +85,7 @@ final class BackgroundProcess: @unchecked Sendable {
         process.arguments = arguments
         process.currentDirectoryURL = Paths.root
         var env = ProcessInfo.processInfo.environment
-        for key in ["RESTAURANT_ADDR", "RESTAURANT_TOKEN", "CATALOG_ADDR", "RATING_ADDR"] { env[key] = nil }
+        for key in ["RESTAURANT_ADDR", "RESTAURANT_TOKEN", "CATALOG_ADDR", "RATING_ADDR", "ORDER_ADDR"] { env[key] = nil }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let stdout = Pipe(), stderr = Pipe()
