@@ -35,6 +35,20 @@ struct ProcessFaultTests {
         }, options: ProcessStack.auth).id
     }
 
+    /// Runs `call`, again after UNAVAILABLE (as a client would: a loaded
+    /// two-core machine running several stacks can make a pool time out);
+    /// safe, as creates carry idempotency keys and nothing was written.
+    static func retrying<T: Sendable>(_ call: @Sendable () async throws -> T) async throws -> T {
+        for attempt in 1... {
+            do {
+                return try await call()
+            } catch let error as RPCError where error.code == .unavailable && attempt < 5 {
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
+        fatalError("unreachable")
+    }
+
     /// Creates `count` orders through the replicas in turn and moves each to
     /// READY; returns their creation days (UTC).
     static func placeReadyOrders(_ stack: ProcessStack, count: Int, product: Int64, replicas: Int, batch: String = "") async throws -> Set<String> {
@@ -43,16 +57,20 @@ struct ProcessFaultTests {
             for index in 0..<count {
                 group.addTask {
                     let orders = OrderServiceClient(channel: stack.channel("order-\(index % replicas + 1)"))
-                    let order = try await orders.createOrder(.with {
-                        $0.customerId = "c\(index % 7)"
-                        $0.items = [.with { $0.productId = product; $0.quantity = 1 }]
-                        $0.idempotencyKey = "key-\(batch)\(index)"
-                    }, options: ProcessStack.auth)
-                    for status: OrderStatus in [.confirmed, .preparing, .ready] {
-                        _ = try await orders.updateOrderStatus(.with {
-                            $0.id = order.id
-                            $0.status = status
+                    let order = try await retrying {
+                        try await orders.createOrder(.with {
+                            $0.customerId = "c\(index % 7)"
+                            $0.items = [.with { $0.productId = product; $0.quantity = 1 }]
+                            $0.idempotencyKey = "key-\(batch)\(index)"
                         }, options: ProcessStack.auth)
+                    }
+                    for status: OrderStatus in [.confirmed, .preparing, .ready] {
+                        _ = try await retrying {
+                            try await orders.updateOrderStatus(.with {
+                                $0.id = order.id
+                                $0.status = status
+                            }, options: ProcessStack.auth)
+                        }
                     }
                     let day = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: order.createdAt!.date)
                     return "\(day.year!)-\(day.month!)-\(day.day!)"
