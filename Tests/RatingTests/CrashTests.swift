@@ -8,7 +8,7 @@ import Testing
 /// Both services as real processes, killed and restarted: nothing a caller
 /// was told succeeded is lost, and the catalog's copy always catches up.
 @Suite("Ratings across process crashes", .serialized, .timeLimit(.minutes(4)))
-struct ProcessFaultTests {
+struct CrashTests {
     static let members = [
         ProcessStack.Member(name: "catalog", product: "catalog-service", role: "catalog", grpcService: CatalogService.name),
         ProcessStack.Member(name: "rating", product: "rating-service", role: "rating", grpcService: RatingService.name) { stack in
