@@ -26,16 +26,16 @@ trap release_postgres EXIT
 
 step "Swift tests"
 # Five test processes, so suites that load the machine do not share it
-# with those that measure time: the RPC and codec suites (deadlines of a
-# second) first; then the database suites; restaurantctl's, which waits
+# with those that measure time: the RPC suite (deadlines of a second)
+# alone first; then the codec and database suites; restaurantctl's, which waits
 # for the processes it drives synchronously and would hold the cooperative
 # threads others need; the multi-process crash suites (several services
 # per test, killed and restarted); and last the suites that stop or
 # restart the PostgreSQL cluster itself. Filters match test ids and file
 # names: the crash suites live in CrashTests.swift files, the cluster
 # suites are named *Faults.
-swift test --skip-build --filter 'RPCTests|ProtobufTests'
-swift test --skip-build --skip 'RPCTests' --skip 'ProtobufTests' --skip 'RestaurantCtlTests' --skip 'CrashTests' --skip 'Faults'
+swift test --skip-build --filter 'RPCTests'
+swift test --skip-build --skip 'RPCTests' --skip 'RestaurantCtlTests' --skip 'CrashTests' --skip 'Faults'
 swift test --skip-build --filter 'RestaurantCtlTests'
 swift test --skip-build --filter 'CrashTests'
 swift test --skip-build --filter 'Faults'

@@ -157,6 +157,36 @@ import Testing
         }
     }
 
+    @Test func anIdleRelayOnlyPollsAndANotificationWakesItAtOnce() async throws {
+        try await KitDatabase.with { database in
+            let outbox = Outbox(schema: database.schema.name)
+            var configuration = Self.configuration()
+            configuration.pollInterval = .seconds(1)
+            configuration.linger = .zero
+            let receiver = ReceivingService(pool: database.pool)
+            let relay = OutboxRelay(pool: database.pool, outbox: outbox, topic: Self.topic, configuration: configuration,
+                                    logger: TestEnvironment.logger("relay"), deliver: receiver.receive)
+            let task = Task { try await relay.run() }
+            try await Task.sleep(for: .milliseconds(300))
+            // Woken by the notification, not the poll.
+            for sequence in 1...2 {
+                let started = ContinuousClock.now
+                try await database.pool.withTransaction {
+                    try await outbox.enqueue(topic: Self.topic, key: "k", payload: Array("k:\(sequence)".utf8), in: $0)
+                }
+                #expect(await eventually(timeout: .seconds(5), interval: .milliseconds(5)) { receiver.applied == sequence })
+                #expect(ContinuousClock.now - started < .milliseconds(800))
+            }
+            // Then idle: a claim round per poll, not a spin.
+            let before = relay.counters.rounds
+            try await Task.sleep(for: .milliseconds(2500))
+            let idleRounds = relay.counters.rounds - before
+            #expect(idleRounds >= 1 && idleRounds <= 4, "\(idleRounds) rounds in 2.5 s of polling every second")
+            task.cancel()
+            _ = try? await task.value
+        }
+    }
+
     @Test func anEventIsOnlyWrittenWhenItsTransactionCommits() async throws {
         try await KitDatabase.with { database in
             let outbox = Outbox(schema: database.schema.name)

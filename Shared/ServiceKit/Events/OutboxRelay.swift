@@ -53,6 +53,9 @@ public final class OutboxRelay: Sendable {
 
     /// What the relay has done, for metrics and tests.
     public struct Counters: Sendable, Equatable {
+        /// Claim rounds run (each one short transaction): grows with
+        /// wake-ups and polls, not while the relay idles.
+        public var rounds = 0
         /// Events delivered and marked so (a redelivered event counts again).
         public var delivered = 0
         /// Failed rounds: `deliver` threw, or the database failed.
@@ -190,6 +193,7 @@ public final class OutboxRelay: Sendable {
             try await transaction.execute("UPDATE outbox SET delivered_at = now() WHERE id = ANY(\(positions))")
             return (rows.count, ready.count)
         }
+        state.withLock { $0.rounds += 1 }
         if let error = failure.withLock({ $0 }) { throw error }
         state.withLock { $0.delivered += delivered }
         return claimed

@@ -26,7 +26,9 @@ final class WakeSignal: Sendable {
     /// whichever comes first. One waiter at a time.
     func wait(timeout: Duration) async {
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            // Cancelled (the wait ended first): no signal, or the next wait
+            // would return at once and the caller would spin.
+            do { try await Task.sleep(for: timeout) } catch { return }
             self?.signal()
         }
         await withTaskCancellationHandler {
