@@ -10,16 +10,19 @@ import WellKnownTypes
 /// event changes nothing), keeps each order's newest snapshot, and moves
 /// the order's contribution between the aggregates by the difference
 /// between its old and new snapshot; so an order is counted once, or not at
-/// all, whatever order its events arrive in. Ingests take the reports'
-/// advisory lock shared and each order's lock exclusively; a rebuild takes
-/// the reports' lock exclusively, so it never interleaves with an ingest.
+/// all, whatever order its events arrive in. Ingests and rebuilds take the
+/// reports' advisory lock, so they run one at a time: concurrent ingests
+/// (two relays) deadlocked on the aggregate rows they share, and each
+/// deadlock cost a second of detection, far more than waiting in turn.
 struct AnalyticsStore: Sendable {
     let pool: PostgresPool
     let calendar: BusinessCalendar
     private let processed = ProcessedEvents()
 
-    /// The advisory lock of the reports (any value unique in the schema's database).
-    private static let reportsLock: Int64 = 0x616E_616C_7974_6963  // "analytic"
+    /// Takes the reports' advisory lock, keyed by the schema: analytics
+    /// instances on other schemas of the database (tests, staging) never wait for it.
+    private static let lockReports: PostgresQuery =
+        "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '.analytics-reports', 0))"
 
     init(pool: PostgresPool, calendar: BusinessCalendar) {
         self.pool = pool
@@ -32,10 +35,8 @@ struct AnalyticsStore: Sendable {
     /// new and how many had been recorded before (or earlier in the batch).
     func ingest(_ snapshots: [OrderSnapshot]) async throws -> (accepted: Int, duplicates: Int) {
         guard !snapshots.isEmpty else { return (0, 0) }
-        // Concurrent ingests may deadlock on shared aggregate rows; the
-        // whole batch then runs again (it only touches the database).
-        return try await pool.withTransaction(retryOnSerializationFailure: 5) { transaction in
-            _ = try await transaction.query("SELECT pg_advisory_xact_lock_shared(\(Self.reportsLock))")
+        return try await pool.withTransaction { transaction in
+            _ = try await transaction.query(Self.lockReports)
             let new = try await processed.record(snapshots.map(\.eventID), in: transaction)
             // Of each order's new events, the newest; duplicates in the batch count once.
             var seen = Set<String>()
@@ -59,12 +60,7 @@ struct AnalyticsStore: Sendable {
 
     private func apply(_ snapshots: [OrderSnapshot], in transaction: PostgresConnection) async throws {
         guard !snapshots.isEmpty else { return }
-        let ids = snapshots.map(\.orderID).sorted { $0.uuidString < $1.uuidString }
-        // Per-order locks, in one order: concurrent ingests of one order take turns.
-        try await transaction.execute("""
-            SELECT pg_advisory_xact_lock(hashtextextended(id::text, 7)) FROM unnest(\(ids)) AS id ORDER BY id::text
-            """)
-        let stored = try await storedOrders(ids, in: transaction)
+        let stored = try await storedOrders(snapshots.map(\.orderID), in: transaction)
         var changes = ReportChanges()
         var changed: [OrderSnapshot] = []
         for snapshot in snapshots {
@@ -244,7 +240,7 @@ struct AnalyticsStore: Sendable {
     /// in the current time zone first (they move when it changed).
     func rebuild(from first: BusinessDay, through last: BusinessDay) async throws {
         try await pool.withTransaction { transaction in
-            _ = try await transaction.query("SELECT pg_advisory_xact_lock(\(Self.reportsLock))")
+            _ = try await transaction.query(Self.lockReports)
             let zone = calendar.identifier
             // Orders whose day could move into or out of the range with the zone (±26 h).
             try await transaction.execute("""
