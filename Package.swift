@@ -164,14 +164,15 @@ let package = Package(
             "Postgres", "SeededRandom",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/PostgresBench"),
+        .target(name: "BenchSupport", dependencies: ["RPC", "GRPCProtos"], path: "Benchmarks/BenchSupport"),
         .executableTarget(name: "catalog-bench", dependencies: [
-            "RestaurantAPI", "RPC", "GRPCProtos",
+            "RestaurantAPI", "RPC", "BenchSupport",
         ], path: "Benchmarks/CatalogBench"),
         .executableTarget(name: "order-bench", dependencies: [
-            "RestaurantAPI", "RPC", "GRPCProtos",
+            "RestaurantAPI", "RPC", "BenchSupport",
         ], path: "Benchmarks/OrderBench"),
         .executableTarget(name: "analytics-bench", dependencies: [
-            "RestaurantAPI", "RPC", "SeededRandom", "WellKnownTypes",
+            "RestaurantAPI", "RPC", "SeededRandom", "WellKnownTypes", "BenchSupport",
         ], path: "Benchmarks/AnalyticsBench"),
 
         .testTarget(name: "PostgresTests", dependencies: [

@@ -15,7 +15,7 @@
 // service; targets: RATING p50 within 1.5x of PRICE_ASC p50, batch p50
 // at most 10 ms.
 import Foundation
-import GRPCProtos
+import BenchSupport
 import RestaurantAPI
 import RPC
 
@@ -97,11 +97,6 @@ struct Sample {
     let total: Int32
 }
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
-    return sorted[min(max(rank, 0), sorted.count - 1)]
-}
 
 func format(_ value: Double) -> String { String(format: "%.2f", value) }
 
@@ -125,18 +120,7 @@ struct CatalogBench {
         defer { channel.close() }
 
         if let seconds = options.waitReady {
-            let health = Grpc_Health_V1_HealthClient(channel: channel)
-            let deadline = ContinuousClock.now + .seconds(seconds)
-            while true {
-                let status = try? await health.check(.with { $0.service = CatalogService.name },
-                                                     options: CallOptions(timeout: .seconds(2))).status
-                if status == .serving { break }
-                if ContinuousClock.now > deadline {
-                    FileHandle.standardError.write(Data("catalog-bench: \(options.target) not SERVING after \(seconds) s\n".utf8))
-                    exit(1)
-                }
-                try? await Task.sleep(for: .milliseconds(200))
-            }
+            await waitUntilServing(channel, service: CatalogService.name, seconds: seconds, tool: "catalog-bench")
             print("catalog-bench: \(options.target) is SERVING")
             return
         }

@@ -8,7 +8,7 @@
 // fresh idempotency key, one after another, for --seconds; prints orders/s,
 // p50/p90/p99 latency and the errors by status. Exits 1 if any call fails.
 import Foundation
-import GRPCProtos
+import BenchSupport
 import RestaurantAPI
 import RPC
 
@@ -48,11 +48,6 @@ struct Options {
     }
 }
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
-    return sorted[min(max(rank, 0), sorted.count - 1)]
-}
 
 @main
 struct OrderBench {
@@ -67,15 +62,7 @@ struct OrderBench {
         }
         defer { channel.close() }
         if let seconds = options.waitReady {
-            let health = Grpc_Health_V1_HealthClient(channel: channel)
-            let deadline = ContinuousClock.now + .seconds(seconds)
-            while (try? await health.check(.with { $0.service = OrderService.name }, options: CallOptions(timeout: .seconds(2))).status) != .serving {
-                if ContinuousClock.now > deadline {
-                    FileHandle.standardError.write(Data("order-bench: \(options.target) not SERVING after \(seconds) s\n".utf8))
-                    exit(1)
-                }
-                try? await Task.sleep(for: .milliseconds(200))
-            }
+            await waitUntilServing(channel, service: OrderService.name, seconds: seconds, tool: "order-bench")
             return
         }
 

@@ -93,18 +93,11 @@ struct AnalyticsStore: Sendable {
                 sequence: sequence, occurredAt: Self.date(micros: occurred),
                 contribution: .init(day: BusinessDay(number: Int(day)), hour: Int(hour), counted: counted, totalCents: total, items: []))
         }
-        var items: [UUID: [(productID: Int64, quantity: Int64, subtotalCents: Int64)]] = [:]
         for row in try await transaction.query("""
             SELECT order_id, product_id, quantity, subtotal_cents FROM order_items WHERE order_id = ANY(\(ids)) ORDER BY order_id, line
             """) {
             let (id, product, quantity, subtotal) = try row.decode((UUID, Int64, Int32, Int64).self)
-            items[id, default: []].append((product, Int64(quantity), subtotal))
-        }
-        for (id, list) in items {
-            guard let order = orders[id] else { continue }
-            orders[id]?.contribution = .init(day: order.contribution.day, hour: order.contribution.hour,
-                                             counted: order.contribution.counted, totalCents: order.contribution.totalCents,
-                                             items: list)
+            orders[id]?.contribution.items.append((product, Int64(quantity), subtotal))
         }
         return orders
     }

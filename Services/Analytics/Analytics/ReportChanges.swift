@@ -40,7 +40,7 @@ struct ReportChanges {
         let hour: Int
         let counted: Bool
         let totalCents: Int64
-        let items: [(productID: Int64, quantity: Int64, subtotalCents: Int64)]
+        var items: [(productID: Int64, quantity: Int64, subtotalCents: Int64)]
     }
 
     /// Adds (`sign` 1) or removes (`sign` -1) an order's contribution.

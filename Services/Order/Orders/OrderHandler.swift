@@ -23,7 +23,6 @@ struct OrderHandler: OrderServiceHandler {
             try Validate.text(item.notes, "items[\(index)].notes", length: 0...200)
         }
         let notes = try Validate.text(request.notes, "notes", length: 0...1000)
-        try Validate.text(request.idempotencyKey, "idempotency_key", length: 1...128)
 
         // A retry of a request that already went through: its order, without
         // asking the catalog again.
@@ -33,12 +32,17 @@ struct OrderHandler: OrderServiceHandler {
         }
         let order = try await price(request, customer: customer, notes: notes)
         let actor = Self.actor(context)
+        // The key stores where the order is; a concurrent identical request
+        // gets that and reads the order, the one that created it already has it.
+        var placed: Order?
         let done = try await keys.run(scope: customer, key: request.idempotencyKey, request: request, on: store.pool) { transaction in
-            let id = try await store.create(order, actor: actor, in: transaction)
-            return GetOrderRequest.with { $0.lookup = .id(id.uuidString.lowercased()) }
+            let order = try await store.create(order, actor: actor, in: transaction)
+            placed = order
+            return GetOrderRequest.with { $0.lookup = .id(order.id) }
         }
+        guard let placed else { return try await existing(done) }
         created()
-        return try await existing(done)
+        return placed
     }
 
     /// Names and prices from the catalog, now; FAILED_PRECONDITION naming

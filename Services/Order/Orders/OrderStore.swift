@@ -36,8 +36,8 @@ struct OrderStore: Sendable {
 
     // MARK: Writes
 
-    /// Inserts the order (PENDING) in `transaction` and returns its id.
-    func create(_ order: NewOrder, actor: String, in transaction: PostgresConnection) async throws -> UUID {
+    /// Inserts the order (PENDING) in `transaction` and returns it as stored.
+    func create(_ order: NewOrder, actor: String, in transaction: PostgresConnection) async throws -> Order {
         let id = UUID()
         let now = Self.wholeMicroseconds(Date())
         let readyAt = now.addingTimeInterval(Double(order.preparationMinutes) * 60)
@@ -64,8 +64,7 @@ struct OrderStore: Sendable {
             INSERT INTO order_status_history (order_id, sequence, from_status, to_status, changed_at, changed_by)
             VALUES (\(id), 1, \(OrderStatus.unspecified.rawValue), \(OrderStatus.pending.rawValue), \(now), \(actor))
             """)
-        try await announce(id, type: .created, previous: .unspecified, in: transaction)
-        return id
+        return try await announce(id, type: .created, previous: .unspecified, in: transaction)
     }
 
     /// Moves order `id` to `status` if the lifecycle allows it from the

@@ -116,6 +116,14 @@ public final class OutboxRelay: Sendable {
         defer { listener.cancel() }
         var failures = 0
         var lastPrune: ContinuousClock.Instant?
+        // The pending count is one more query: taken before the relay idles or
+        // backs off, and at most every second while it drains a backlog.
+        var lastMeasure = ContinuousClock.now
+        func measureIfDue(draining: Bool) async {
+            guard !draining || ContinuousClock.now - lastMeasure >= .seconds(1) else { return }
+            lastMeasure = ContinuousClock.now
+            await measure()
+        }
         while !Task.isCancelled {
             if lastPrune.map({ ContinuousClock.now - $0 >= configuration.pruneInterval }) ?? true {
                 lastPrune = ContinuousClock.now
@@ -125,8 +133,9 @@ public final class OutboxRelay: Sendable {
                 let claimed = try await deliverBatch()
                 failures = 0
                 state.withLock { $0.currentBackoff = .zero }
-                await measure()
-                if claimed == configuration.batchSize { continue }  // more may wait
+                let draining = claimed == configuration.batchSize  // more may wait
+                await measureIfDue(draining: draining)
+                if draining { continue }
                 await wake.wait(timeout: configuration.pollInterval)
                 if configuration.linger > .zero { try? await Task.sleep(for: configuration.linger) }
             } catch is CancellationError {
@@ -143,7 +152,7 @@ public final class OutboxRelay: Sendable {
                         "topic": "\(topic)", "attempt": "\(failures)", "retry_in": "\(delay)", "error": "\(error)",
                     ])
                 }
-                await measure()
+                await measureIfDue(draining: false)
                 try? await Task.sleep(for: delay)
             }
         }
