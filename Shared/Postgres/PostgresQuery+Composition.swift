@@ -13,6 +13,19 @@ extension PostgresQuery {
         bindings.append(contentsOf: other.bindings)
     }
 
+    /// `column = $n` for one value, `column = ANY($n)` for several.
+    ///
+    /// A lookup of one row by a scalar gets a generic plan that PostgreSQL
+    /// caches after five calls. With an array parameter its generic plan
+    /// assumes ten elements and never looks cheaper than one made for the
+    /// actual few, so `= ANY` is planned again on every call: a cost a batch
+    /// shares among its values, but more than the lookup itself for one.
+    /// `column` is SQL text and must come from the program, never a request.
+    public static func column<Element: PostgresArrayElement>(_ column: String, isAnyOf values: [Element]) -> PostgresQuery {
+        if values.count == 1 { return "\(unescaped: column) = \(values[0])" }
+        return "\(unescaped: column) = ANY(\(values))"
+    }
+
     /// The two queries joined, placeholders renumbered.
     public static func + (lhs: PostgresQuery, rhs: PostgresQuery) -> PostgresQuery {
         var joined = lhs

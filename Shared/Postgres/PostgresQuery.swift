@@ -66,6 +66,15 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
             sql += text
         }
 
+        /// Writes `value` into the statement's text instead of binding it.
+        /// For a `LIMIT`: bound, PostgreSQL's cached generic plan assumes it
+        /// keeps a tenth of the rows and, looking dearer than a plan for the
+        /// actual few, is never used, so every call is planned again;
+        /// written, each value is its own statement with its own cached plan.
+        public mutating func appendInterpolation(literal value: Int) {
+            sql += String(value)
+        }
+
         /// Inserts `name` as a quoted identifier (`"name"`, embedded quotes
         /// doubled), safe whatever it contains.
         public mutating func appendInterpolation(identifier name: String) {

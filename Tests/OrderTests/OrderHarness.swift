@@ -18,13 +18,17 @@ struct OrderHarness: Sendable {
     let analytics: AnalyticsServiceClient
     let service: ServiceHarness
 
-    /// - Parameter catalogTarget: `CATALOG_ADDR` instead of the catalog (a closed port).
-    static func with<T>(catalogTarget: String? = nil, _ body: (OrderHarness) async throws -> T) async throws -> T {
+    /// - Parameters:
+    ///   - catalogTarget: `CATALOG_ADDR` instead of the catalog (a closed port).
+    ///   - poolSize: the order service's most connections.
+    static func with<T>(catalogTarget: String? = nil, poolSize: Int = 4,
+                        _ body: (OrderHarness) async throws -> T) async throws -> T {
         try await ServiceHarness.with(Catalog.definition, role: "catalog") { catalog in
             try await ServiceHarness.with(Analytics.definition(environment: [:]), role: "analytics") { analytics in
                 let environment = ["CATALOG_ADDR": catalogTarget ?? "127.0.0.1:\(catalog.port)",
                                    "ANALYTICS_ADDR": "127.0.0.1:\(analytics.port)", "UPSTREAM_TOKEN": ServiceHarness.token]
-                return try await ServiceHarness.with(Orders.definition, role: "order", environment: environment) { service in
+                return try await ServiceHarness.with(Orders.definition, role: "order", environment: environment,
+                                                    poolSize: poolSize) { service in
                     try await body(OrderHarness(orders: OrderServiceClient(channel: service.channel),
                                                 catalog: CatalogServiceClient(channel: catalog.channel),
                                                 analytics: AnalyticsServiceClient(channel: analytics.channel),

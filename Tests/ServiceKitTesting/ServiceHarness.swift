@@ -40,24 +40,26 @@ public struct ServiceHarness: Sendable {
     /// - Parameters:
     ///   - role: whose database role owns the schema (`catalog`).
     ///   - environment: extra variables (`CATALOG_ADDR`, …).
+    ///   - poolSize: the pool's most connections (one: every statement
+    ///     runs on the same connection, whose session a test can inspect).
     public static func with<T>(_ definition: ServiceDefinition, role: String, environment: [String: String] = [:],
-                               _ body: (ServiceHarness) async throws -> T) async throws -> T {
-        if holdsPermit { return try await run(definition, role: role, environment: environment, body) }
+                               poolSize: Int = 4, _ body: (ServiceHarness) async throws -> T) async throws -> T {
+        if holdsPermit { return try await run(definition, role: role, environment: environment, poolSize: poolSize, body) }
         return try await limiter.withPermit {
             try await $holdsPermit.withValue(true) {
-                try await run(definition, role: role, environment: environment, body)
+                try await run(definition, role: role, environment: environment, poolSize: poolSize, body)
             }
         }
     }
 
     private static func run<T>(_ definition: ServiceDefinition, role: String, environment extra: [String: String],
-                               _ body: (ServiceHarness) async throws -> T) async throws -> T {
+                               poolSize: Int, _ body: (ServiceHarness) async throws -> T) async throws -> T {
         let url = try TestEnvironment.databaseURL(role: role)
         let schema = try await TestSchema.create(role: role)
         var configuration = PostgresConfiguration(connectionString: url, schema: schema.name,
                                                   applicationName: "\(role)-test-\(schema.name.suffix(10))")
         configuration.minConnections = 0
-        configuration.maxConnections = 4
+        configuration.maxConnections = poolSize
         configuration.acquireTimeout = .seconds(30)
         let pool: PostgresPool
         do {

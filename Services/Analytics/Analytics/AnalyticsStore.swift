@@ -317,7 +317,7 @@ struct AnalyticsStore: Sendable {
                 FROM daily_product_sales WHERE day BETWEEN \(first.text)::date AND \(last.text)::date
                 GROUP BY product_id) s
             LEFT JOIN product_totals t USING (product_id)
-            """ + " ORDER BY " + orderBy + " LIMIT \(Int64(limit))").map { row in
+            """ + " ORDER BY " + orderBy + " LIMIT \(literal: limit)").map { row in
             let (id, name, quantity, revenue) = try row.decode((Int64, String, Int64, Int64).self)
             return .with {
                 $0.productId = id
@@ -350,7 +350,7 @@ struct AnalyticsStore: Sendable {
         if let position {
             query.append(" WHERE (" + column + " < \(position.value) OR (" + column + " = \(position.value) AND product_id > \(position.productID)))")
         }
-        query.append(" ORDER BY " + column + " DESC, product_id LIMIT \(Int64(pageSize + 1))")
+        query.append(" ORDER BY " + column + " DESC, product_id LIMIT \(literal: pageSize + 1)")
         async let total = pool.query("SELECT count(*)::integer FROM product_totals")
         let rows = try await pool.query(query)
         var performance: [ProductPerformance] = []

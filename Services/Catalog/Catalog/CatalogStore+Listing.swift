@@ -58,7 +58,7 @@ extension CatalogStore {
         let order = listing.order
         var query = productSelectList + ", " + order.sortKeyColumns + from(listing) + filters(listing)
         if let position { query.append(" AND " + order.keyset(after: position)) }
-        query.append(" ORDER BY " + order.orderBy + " LIMIT \(Int64(listing.pageSize + 1))")
+        query.append(" ORDER BY " + order.orderBy + " LIMIT \(literal: listing.pageSize + 1)")
         return query
     }
 }

@@ -96,7 +96,7 @@ struct CatalogStore: Sendable {
 
     /// Products by id, deleted ones only when asked for.
     func products(ids: [Int64], includingDeleted: Bool) async throws -> [Int64: Product] {
-        var query = Self.productSelectList + Self.productFrom + " WHERE p.id = ANY(\(ids))"
+        var query = Self.productSelectList + Self.productFrom + " WHERE " + .column("p.id", isAnyOf: ids)
         if !includingDeleted { query.append(" AND p.archived_at IS NULL") }
         let products = try await pool.query(query).map(Self.product(from:))
         return Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0) })

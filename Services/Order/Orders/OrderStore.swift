@@ -179,7 +179,7 @@ struct OrderStore: Sendable {
         if let position {
             page.append(" AND (created_at, id) < ('epoch'::timestamptz + \(position.micros) * interval '1 microsecond', \(position.id))")
         }
-        page.append(" ORDER BY created_at DESC, id DESC LIMIT \(Int64(pageSize + 1))")
+        page.append(" ORDER BY created_at DESC, id DESC LIMIT \(literal: pageSize + 1)")
         let rows = try await pool.query(page)
         let keys = try rows.prefix(pageSize).map { try $0.decode((UUID, Int64).self) }
         let orders = try await pool.withConnection { try await Self.orders(keys.map(\.0), on: $0) }
@@ -195,8 +195,8 @@ struct OrderStore: Sendable {
         for row in try await connection.query("""
             SELECT id, order_number, customer_id, status, total_cents, notes, created_at, updated_at,
                    estimated_ready_at, cancellation_reason
-            FROM orders WHERE id = ANY(\(ids))
-            """) {
+            FROM orders
+            """ + " WHERE " + .column("id", isAnyOf: ids)) {
             let (id, number, customer, status, total, notes, created, updated, ready, reason) =
                 try row.decode((UUID, String, String, Int32, Int64, String, Date, Date, Date, String).self)
             orders[id] = .with {
@@ -214,8 +214,8 @@ struct OrderStore: Sendable {
         }
         for row in try await connection.query("""
             SELECT order_id, product_id, product_name, quantity, unit_price_cents, subtotal_cents, notes
-            FROM order_items WHERE order_id = ANY(\(ids)) ORDER BY order_id, line
-            """) {
+            FROM order_items
+            """ + " WHERE " + .column("order_id", isAnyOf: ids) + " ORDER BY order_id, line") {
             let (id, product, name, quantity, price, subtotal, notes) =
                 try row.decode((UUID, Int64, String, Int32, Int64, Int64, String).self)
             orders[id]?.items.append(.with {
@@ -229,8 +229,8 @@ struct OrderStore: Sendable {
         }
         for row in try await connection.query("""
             SELECT order_id, from_status, to_status, changed_at, changed_by, reason
-            FROM order_status_history WHERE order_id = ANY(\(ids)) ORDER BY order_id, sequence
-            """) {
+            FROM order_status_history
+            """ + " WHERE " + .column("order_id", isAnyOf: ids) + " ORDER BY order_id, sequence") {
             let (id, from, to, at, by, reason) = try row.decode((UUID, Int32, Int32, Date, String, String).self)
             orders[id]?.statusHistory.append(.with {
                 $0.fromStatus = OrderStatus(rawValue: from)

@@ -135,7 +135,7 @@ struct RatingStore: Sendable {
             let createdAt: PostgresQuery = "('epoch'::timestamptz + \(position.micros) * interval '1 microsecond')"
             query.append(" AND (created_at < " + createdAt + " OR (created_at = " + createdAt + " AND user_id > \(position.user)))")
         }
-        query.append(" ORDER BY created_at DESC, user_id LIMIT \(Int64(pageSize + 1))")
+        query.append(" ORDER BY created_at DESC, user_id LIMIT \(literal: pageSize + 1)")
         let rows = try await pool.query(query)
         let ratings = try rows.prefix(pageSize).map(Self.rating(from:))
         guard rows.count > pageSize, let last = ratings.last else { return (ratings, nil) }

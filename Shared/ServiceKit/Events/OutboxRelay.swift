@@ -176,7 +176,7 @@ public final class OutboxRelay: Sendable {
             let rows = try await transaction.query("""
                 SELECT id, event_id, key, payload, created_at FROM outbox
                 WHERE topic = \(topic) AND delivered_at IS NULL
-                ORDER BY id LIMIT \(configuration.batchSize) FOR UPDATE SKIP LOCKED
+                ORDER BY id LIMIT \(literal: configuration.batchSize) FOR UPDATE SKIP LOCKED
                 """)
             guard !rows.isEmpty else { return (0, 0) }
             var events: [OutboxEvent] = []
@@ -194,12 +194,12 @@ public final class OutboxRelay: Sendable {
                 // Keep the attempt on the rows (committed), then report it.
                 try await transaction.execute("""
                     UPDATE outbox SET attempts = attempts + 1, last_error = \(String(describing: error).prefix(500).description)
-                    WHERE id = ANY(\(positions))
-                    """)
+                    """ + " WHERE " + .column("id", isAnyOf: positions))
                 failure.withLock { $0 = error }
                 return (rows.count, 0)
             }
-            try await transaction.execute("UPDATE outbox SET delivered_at = now() WHERE id = ANY(\(positions))")
+            // Mostly one event per round: `.column` keeps that statement's plan cached.
+            try await transaction.execute("UPDATE outbox SET delivered_at = now() WHERE " + .column("id", isAnyOf: positions))
             return (rows.count, ready.count)
         }
         state.withLock { $0.rounds += 1 }

@@ -30,8 +30,8 @@ struct CatalogHarness: Sendable {
     var shutdown: ShutdownSignal { service.shutdown }
 
     /// Runs `body` against a fresh catalog; tears everything down after.
-    static func with<T>(_ body: (CatalogHarness) async throws -> T) async throws -> T {
-        try await ServiceHarness.with(Catalog.definition, role: "catalog") { service in
+    static func with<T>(poolSize: Int = 4, _ body: (CatalogHarness) async throws -> T) async throws -> T {
+        try await ServiceHarness.with(Catalog.definition, role: "catalog", poolSize: poolSize) { service in
             try await body(CatalogHarness(client: CatalogServiceClient(channel: service.channel), service: service))
         }
     }
