@@ -1,5 +1,5 @@
 # Thin entry points; the work happens in scripts/.
-.PHONY: up down test generate bench bench-rpc bench-db bench-catalog bench-order bench-analytics fuzz leak-check clean
+.PHONY: up down test generate bench bench-rpc bench-db bench-service bench-catalog bench-order bench-analytics fuzz leak-check clean
 
 ## Start the stack locally (embedded PostgreSQL + services) and load the sample menu.
 up:
@@ -19,7 +19,7 @@ generate:
 	@bash scripts/generate.sh
 
 ## All benchmarks.
-bench: bench-rpc bench-db bench-catalog bench-order bench-analytics
+bench: bench-rpc bench-db bench-service bench-catalog bench-order bench-analytics
 
 ## Unary RPC throughput and latency vs grpc-swift-2 under h2load.
 bench-rpc:
@@ -28,6 +28,10 @@ bench-rpc:
 ## Point-select throughput through the pool vs pgbench.
 bench-db:
 	@bash scripts/bench-db.sh
+
+## GetProduct, ListProducts and UpdateProduct through the catalog vs pgbench running the same SQL; CPU per request.
+bench-service:
+	@bash scripts/bench-service.sh
 
 ## ListProducts search latency over 50,000 products.
 bench-catalog:
