@@ -150,9 +150,16 @@ h2() {  # name pid port path body clients streams [auth]
 
 pgb() {  # name pgbench-args...
     local name=$1; shift
-    local pg0 out
+    local pg0 out backends
+    backends=$(pgrep -c -P "$POSTMASTER")
     pg0=$(cluster_ticks)
     out=$("$PGBIN/pgbench" -n -M prepared -c 10 -j 2 -T "$DURATION" "$@" 2>&1)
+    # pgbench's backends are counted once the postmaster has reaped them.
+    for _ in $(seq 1 50); do
+        [ "$(pgrep -c -P "$POSTMASTER")" -le "$backends" ] && break
+        sleep 0.1
+    done
+    sleep 0.2
     local pg=$(( $(cluster_ticks) - pg0 ))
     local tps count
     tps=$(echo "$out" | awk '/^tps = / { print $3; exit }')
