@@ -15,6 +15,10 @@ import RPC
 /// }
 /// ```
 public enum ServiceRunner {
+    /// The release the services belong to: each response's `server` header
+    /// names it (`catalog-service/1.0.0`), for `restaurantctl stack status`.
+    public static let version = "1.0.0"
+
     /// Runs until terminated, then exits: 0 after a clean shutdown, 78
     /// (EX_CONFIG) for a bad setting, 1 for any other failure to start.
     public static func run(_ definition: ServiceDefinition) async -> Never {
@@ -138,7 +142,8 @@ public enum ServiceRunner {
                                                services: services.map(\.name) + [Grpc_Health_V1_Health.name])
         let configuration = context.configuration
         return RPCServer(
-            configuration: .init(host: configuration.listenHost, port: configuration.listenPort),
+            configuration: .init(host: configuration.listenHost, port: configuration.listenPort,
+                                 serverName: "\(definition.name)-service/\(version)"),
             services: services + [context.health.rpcService] + reflection.rpcServices,
             interceptors: [
                 RequestIDServerInterceptor(),

@@ -124,6 +124,7 @@ struct ConsistencyTests {
                 let hours = expected.hourly[day] ?? [:]
                 let peak = hours.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key
                 #expect(report.peakHour == peak.map(Int32.init), "seed \(seed) day \(day)")
+                #expect(report.ordersByHour == (0..<24).map { Int64(hours[$0] ?? 0) }, "seed \(seed) day \(day)")
                 let top = (expected.dayProducts[day] ?? [:]).sorted { a, b in
                     if a.value.quantity != b.value.quantity { return a.value.quantity > b.value.quantity }
                     if a.value.revenue != b.value.revenue { return a.value.revenue > b.value.revenue }

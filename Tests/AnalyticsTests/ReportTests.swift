@@ -26,6 +26,7 @@ struct ReportTests {
             #expect(report.totalOrders == 3 && report.totalRevenueCents == 3001)
             #expect(report.averageOrderValueCents == 1000)
             #expect(report.peakHour == 9, "3 orders at 9 (2 cancelled) beat 2 at 12")
+            #expect(report.ordersByHour == (0..<24).map { $0 == 9 ? 3 : $0 == 12 ? 2 : 0 }, "every hour, cancelled orders too")
             #expect(report.topProducts.map(\.productId) == [7])
             #expect(report.topProducts.first?.name == "Pie")
 

@@ -24,10 +24,13 @@ struct AnalyticsHandler: AnalyticsServiceHandler {
         guard let date = request.date else { throw RPCError(.invalidArgument, "date is required") }
         guard let day = BusinessDay(date) else { throw RPCError(.invalidArgument, "date must be a valid date") }
         async let sales = store.dailySales(from: day, through: day)
-        async let peak = store.peakHour(of: day)
+        async let hourly = store.ordersByHour(of: day)
         async let top = store.topProducts(from: day, through: day, by: .quantity, limit: 5)
         let totals = try await sales[day] ?? AnalyticsStore.DaySales()
-        let peakHour = try await peak
+        let ordersByHour = try await hourly
+        // The busiest hour, the earliest on a tie; none on a day without orders.
+        let busiest = ordersByHour.max() ?? 0
+        let peakHour = busiest > 0 ? ordersByHour.firstIndex(of: busiest).map(Int32.init) : nil
         let topProducts = try await top
         return .with {
             $0.date = day.message
@@ -35,6 +38,7 @@ struct AnalyticsHandler: AnalyticsServiceHandler {
             $0.totalRevenueCents = totals.revenueCents
             $0.averageOrderValueCents = Self.averageCents(totals.revenueCents, over: totals.orders)
             $0.peakHour = peakHour
+            $0.ordersByHour = ordersByHour
             $0.topProducts = topProducts
         }
     }

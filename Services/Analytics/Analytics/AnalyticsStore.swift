@@ -290,12 +290,14 @@ struct AnalyticsStore: Sendable {
         return sales
     }
 
-    /// The hour in which the most orders were created that day (the
-    /// earliest on a tie); nil without orders.
-    func peakHour(of day: BusinessDay) async throws -> Int32? {
-        try await pool.query("""
-            SELECT hour FROM hourly_orders WHERE day = \(day.text)::date AND orders > 0 ORDER BY orders DESC, hour LIMIT 1
-            """).first?.decode(Int32.self, at: 0)
+    /// Orders created in each hour of `day` (24 entries, hour 0 first).
+    func ordersByHour(of day: BusinessDay) async throws -> [Int64] {
+        var hours = [Int64](repeating: 0, count: 24)
+        for row in try await pool.query("SELECT hour, orders FROM hourly_orders WHERE day = \(day.text)::date") {
+            let (hour, orders) = try row.decode((Int32, Int64).self)
+            if hours.indices.contains(Int(hour)) { hours[Int(hour)] = orders }
+        }
+        return hours
     }
 
     enum TopOrder {

@@ -45,6 +45,10 @@ public final class RPCServer: Sendable {
         /// hops) rather than on the global concurrent executor. Handlers must
         /// not block either way.
         public var runHandlersOnEventLoops: Bool
+        /// Sent as the `server` header of every response
+        /// (`catalog-service/1.0.0`), so clients and tools can tell what
+        /// answered; nil sends none.
+        public var serverName: String?
 
         public init(host: String = "0.0.0.0", port: Int = 0,
                     maxReceiveMessageSize: Int = 4 * 1024 * 1024,
@@ -57,7 +61,8 @@ public final class RPCServer: Sendable {
                     maxConnectionAge: Duration? = .seconds(1800),
                     maxConnectionAgeGrace: Duration = .seconds(300),
                     rapidResetLimit: (burst: Int, perSecond: Int) = (200, 50),
-                    runHandlersOnEventLoops: Bool = true) {
+                    runHandlersOnEventLoops: Bool = true,
+                    serverName: String? = nil) {
             self.host = host
             self.port = port
             self.maxReceiveMessageSize = maxReceiveMessageSize
@@ -71,6 +76,7 @@ public final class RPCServer: Sendable {
             self.maxConnectionAgeGrace = maxConnectionAgeGrace
             self.rapidResetLimit = rapidResetLimit
             self.runHandlersOnEventLoops = runHandlersOnEventLoops
+            self.serverName = serverName
         }
     }
 

@@ -197,6 +197,11 @@ public struct DailyReport: ProtobufMessage {
     /// highest revenue_cents, then lowest product_id.
     public var topProducts: [TopProduct] = []
 
+    /// Orders created in each hour of the day in the business time zone,
+    /// counted as peak_hour counts them (whatever their status): exactly 24
+    /// entries, hour 0 first.
+    public var ordersByHour: [Int64] = []
+
     /// A message with every field at its default.
     public init() {}
 
@@ -211,6 +216,7 @@ public struct DailyReport: ProtobufMessage {
         self.averageOrderValueCents = reader.scalar(3, as: Int64.self)
         if reader.has(4) { self.peakHour = reader.scalar(4, as: Int32.self) }
         self.topProducts = try reader.repeatedMessage(5, as: TopProduct.self)
+        self.ordersByHour = reader.repeatedScalar(6, as: Int64.self)
     }
 
     @_spi(ProtobufGenerated)
@@ -221,6 +227,7 @@ public struct DailyReport: ProtobufMessage {
         writer.setScalar(3, self.averageOrderValueCents)
         if let value = self.peakHour { writer.setScalar(4, value) }
         try writer.setRepeatedMessage(5, self.topProducts)
+        writer.setRepeatedScalar(6, self.ordersByHour)
     }
 }
 

@@ -37,15 +37,11 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     private static let rapidResetAge = TimeAmount.milliseconds(100)
     private static let shutdownPayload: UInt64 = 0x7368_7574_646f_776e
 
-    /// Headers every response starts with.
-    static let baseResponseHeaders = [
-        HTTP2Header(":status", "200"),
-        HTTP2Header("content-type", "application/grpc"),
-        HTTP2Header("grpc-accept-encoding", CompressionAlgorithm.acceptEncodingHeader),
-    ]
+    /// Headers every response starts with (and `server` when configured).
+    let baseResponseHeaders: [HTTP2Header]
     /// The same, for clients that accept gzip: each message's flag says
     /// whether it is compressed, so advertising gzip lets any of them be.
-    static let gzipResponseHeaders = baseResponseHeaders + [HTTP2Header("grpc-encoding", "gzip")]
+    let gzipResponseHeaders: [HTTP2Header]
     /// The trailers of most successful calls.
     private static let okTrailers = [HTTP2Header("grpc-status", "0")]
 
@@ -71,6 +67,14 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         self.taskExecutor = taskExecutor
         self.logger = logger
         self.decodingLimits = DecodingLimits(maxMessageSize: configuration.maxReceiveMessageSize)
+        var headers = [
+            HTTP2Header(":status", "200"),
+            HTTP2Header("content-type", "application/grpc"),
+            HTTP2Header("grpc-accept-encoding", CompressionAlgorithm.acceptEncodingHeader),
+        ]
+        if let serverName = configuration.serverName { headers.append(HTTP2Header("server", serverName)) }
+        self.baseResponseHeaders = headers
+        self.gzipResponseHeaders = headers + [HTTP2Header("grpc-encoding", "gzip")]
         self.resets = TokenBucket(capacity: configuration.rapidResetLimit.burst,
                                   refillPerSecond: configuration.rapidResetLimit.perSecond)
     }
@@ -285,7 +289,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
 
     /// A trailers-only response for a call rejected before it started.
     private func respond(to id: Int32, with error: RPCError) {
-        submitFinalResponse(Self.baseResponseHeaders + Self.statusFields(error.status, metadata: error.metadata), on: id)
+        submitFinalResponse(baseResponseHeaders + Self.statusFields(error.status, metadata: error.metadata), on: id)
     }
 
     /// A non-200 response for requests that are not gRPC at all.

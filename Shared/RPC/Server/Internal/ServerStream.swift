@@ -250,7 +250,7 @@ final class ServerStream {
 
     private func sendHeaders() throws {
         headersSent = true
-        let base = clientAcceptsGzip ? ServerConnectionHandler.gzipResponseHeaders : ServerConnectionHandler.baseResponseHeaders
+        let base = clientAcceptsGzip ? connection.gzipResponseHeaders : connection.baseResponseHeaders
         do {
             try session.submitResponse(on: id, headers: withInitialMetadata(base), endStream: false)
         } catch {
@@ -296,7 +296,7 @@ final class ServerStream {
             session.finish(id, trailers: fields)
         } else {
             do {
-                try session.submitResponse(on: id, headers: withInitialMetadata(ServerConnectionHandler.baseResponseHeaders) + fields,
+                try session.submitResponse(on: id, headers: withInitialMetadata(connection.baseResponseHeaders) + fields,
                                            endStream: true)
             } catch {
                 session.reset(id, errorCode: .internalError)

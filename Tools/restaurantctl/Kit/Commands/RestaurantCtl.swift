@@ -7,8 +7,8 @@ import RPC
 /// Generic commands work with any gRPC server, through server reflection or
 /// a descriptor set: `list`, `describe`, `call`, `health`. The restaurant
 /// services get commands of their own in the same style, as groups
-/// (`catalog categories`, `catalog product get 42`, later `orders …`,
-/// `ratings …`, `analytics …`), added to `groupedSubcommands` below; they
+/// (`catalog categories`, `catalog product get 42`, `order …`, `rating …`,
+/// `analytics …`, `stack status`), added to `groupedSubcommands` below; they
 /// reuse ``ConnectionOptions``, ``Session``, ``AddressResolution`` (with
 /// `CATALOG_ADDR` etc.), ``ResponsePrinter`` and ``CLIError``.
 public struct RestaurantCtl: AsyncParsableCommand {
@@ -45,6 +45,7 @@ public struct RestaurantCtl: AsyncParsableCommand {
                                 default localhost:50051)
               ORDER_ADDR        order commands' server (default localhost:50052)
               RATING_ADDR       rating commands' server (default localhost:50053)
+              ANALYTICS_ADDR    analytics commands' server (default localhost:50054)
 
             SHELL COMPLETION
               restaurantctl --generate-completion-script bash \\
@@ -56,9 +57,9 @@ public struct RestaurantCtl: AsyncParsableCommand {
             """,
         version: "restaurantctl \(version)",
         subcommands: [ListCommand.self, DescribeCommand.self, CallCommand.self, HealthCommand.self],
-        // Later: AnalyticsCommand.
         groupedSubcommands: [CommandGroup(name: "Restaurant services",
-                                          subcommands: [CatalogCommand.self, OrderCommand.self, RatingCommand.self])]
+                                          subcommands: [CatalogCommand.self, OrderCommand.self, RatingCommand.self,
+                                                        AnalyticsCommand.self, StackCommand.self])]
     )
 
     public init() {}

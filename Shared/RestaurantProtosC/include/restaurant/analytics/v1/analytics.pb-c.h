@@ -185,6 +185,13 @@ struct  Restaurant__Analytics__V1__DailyReport
    */
   size_t n_top_products;
   Restaurant__Analytics__V1__TopProduct **top_products;
+  /*
+   * Orders created in each hour of the day in the business time zone,
+   * counted as peak_hour counts them (whatever their status): exactly 24
+   * entries, hour 0 first.
+   */
+  size_t n_orders_by_hour;
+  int64_t *orders_by_hour;
   Restaurant__Analytics__V1__DailyReport__PeakHourCase _peak_hour_case;
   union {
     /*
@@ -198,7 +205,7 @@ struct  Restaurant__Analytics__V1__DailyReport
 };
 #define RESTAURANT__ANALYTICS__V1__DAILY_REPORT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&restaurant__analytics__v1__daily_report__descriptor) \
-    , NULL, 0, 0, 0, 0,NULL, RESTAURANT__ANALYTICS__V1__DAILY_REPORT___PEAK_HOUR__NOT_SET, {0} }
+    , NULL, 0, 0, 0, 0,NULL, 0,NULL, RESTAURANT__ANALYTICS__V1__DAILY_REPORT___PEAK_HOUR__NOT_SET, {0} }
 
 
 /*

@@ -841,7 +841,7 @@ const ProtobufCMessageDescriptor restaurant__analytics__v1__top_product__descrip
   (ProtobufCMessageInit) restaurant__analytics__v1__top_product__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor restaurant__analytics__v1__daily_report__field_descriptors[6] =
+static const ProtobufCFieldDescriptor restaurant__analytics__v1__daily_report__field_descriptors[7] =
 {
   {
     "date",
@@ -915,10 +915,23 @@ static const ProtobufCFieldDescriptor restaurant__analytics__v1__daily_report__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "orders_by_hour",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Restaurant__Analytics__V1__DailyReport, n_orders_by_hour),
+    offsetof(Restaurant__Analytics__V1__DailyReport, orders_by_hour),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned restaurant__analytics__v1__daily_report__field_indices_by_name[] = {
   3,   /* field[3] = average_order_value_cents */
   0,   /* field[0] = date */
+  6,   /* field[6] = orders_by_hour */
   4,   /* field[4] = peak_hour */
   5,   /* field[5] = top_products */
   1,   /* field[1] = total_orders */
@@ -927,7 +940,7 @@ static const unsigned restaurant__analytics__v1__daily_report__field_indices_by_
 static const ProtobufCIntRange restaurant__analytics__v1__daily_report__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor restaurant__analytics__v1__daily_report__descriptor =
 {
@@ -937,7 +950,7 @@ const ProtobufCMessageDescriptor restaurant__analytics__v1__daily_report__descri
   "Restaurant__Analytics__V1__DailyReport",
   "restaurant.analytics.v1",
   sizeof(Restaurant__Analytics__V1__DailyReport),
-  6,
+  7,
   restaurant__analytics__v1__daily_report__field_descriptors,
   restaurant__analytics__v1__daily_report__field_indices_by_name,
   1,  restaurant__analytics__v1__daily_report__number_ranges,
