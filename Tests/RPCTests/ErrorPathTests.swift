@@ -46,7 +46,7 @@ private func failure(_ body: () async throws -> Void) async -> RPCError? {
     }
 }
 
-@Suite struct ErrorPathTests {
+@Suite(.timeLimit(.minutes(2))) struct ErrorPathTests {
     @Test func responseHeadersOverTheClientsLimitFailTheCall() async throws {
         let (service, method) = probeService { request, context in
             if context.metadata["x-big"] == "1" { context.addInitialMetadata("x-padding", String(repeating: "p", count: 4096)) }

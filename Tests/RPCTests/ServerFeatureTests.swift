@@ -40,7 +40,7 @@ private struct AddToken: RPCClientInterceptor {
     }
 }
 
-@Suite struct ServerFeatureTests {
+@Suite(.timeLimit(.minutes(2))) struct ServerFeatureTests {
     @Test func interceptorsOnBothSides() async throws {
         let logs = CapturedLogs()
         let interceptors: [any RPCServerInterceptor] = [AccessLogInterceptor(logger: logs.logger()), RequireToken()]

@@ -49,7 +49,7 @@ func id(_ json: [String: Any]) -> Int64? { (json["id"] as? String).flatMap { Int
 
 /// Every catalog command through the real restaurantctl binary against a
 /// real catalog-service with a fresh schema of its own.
-@Suite("Catalog commands against catalog-service", .serialized)
+@Suite("Catalog commands against catalog-service", .serialized, .timeLimit(.minutes(5)))
 struct CatalogCommandTests {
     @Test func categories() throws {
         try withCatalogServer { server in
@@ -591,7 +591,7 @@ struct CatalogCommandTests {
 }
 
 /// Money and the other pieces that need no server.
-@Suite("Catalog formatting")
+@Suite("Catalog formatting", .timeLimit(.minutes(5)))
 struct CatalogFormattingTests {
     @Test(arguments: [
         ("12.50", 1250), ("12.5", 1250), ("12", 1200), ("0.99", 99), (".99", 99), ("$12.50", 1250), ("0", 0),

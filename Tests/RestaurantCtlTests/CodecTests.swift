@@ -4,7 +4,7 @@ import Testing
 
 /// The dynamic message model on its own: JSON parsing, the proto3 JSON
 /// mapping and the wire codec, driven by descriptors protoc wrote.
-@Suite("Dynamic codec")
+@Suite("Dynamic codec", .timeLimit(.minutes(5)))
 struct CodecTests {
     static func edgePool() throws -> DescriptorPool {
         try DescriptorPool(descriptorSet: [UInt8](Data(contentsOf: try Protosets.edge())))
