@@ -80,13 +80,19 @@ import WellKnownTypes
         }
         try await withServer([slow]) { port, _ in
             let channel = try channel(to: port)
-            // A second leaves the request time to reach the handler even while
-            // the other suites load the machine.
-            let code = await failureCode {
-                _ = try await channel.unary(method, request: Grpc_Testing_Empty(), options: CallOptions(timeout: .seconds(1)))
+            // The deadline must expire while the handler runs. On a loaded
+            // machine the request may not reach it within a short deadline
+            // (the call then fails the same way without running it), so the
+            // deadline doubles until a call reached the handler.
+            var timeout: Duration = .milliseconds(500)
+            while started.withLock({ $0 }) == 0 && timeout <= .seconds(16) {
+                let code = await failureCode {
+                    _ = try await channel.unary(method, request: Grpc_Testing_Empty(), options: CallOptions(timeout: timeout))
+                }
+                #expect(code == .deadlineExceeded, "with a deadline of \(timeout)")
+                timeout *= 2
             }
-            #expect(code == .deadlineExceeded)
-            #expect(started.withLock { $0 } == 1, "the request never reached the handler")
+            #expect(started.withLock { $0 } == 1, "no request reached the handler, the last with a deadline of \(timeout / 2)")
             #expect(await eventually { cancelled.withLock { $0 } == 1 }, "the deadline did not cancel the handler")
 
             // Cancel only once the handler runs, so the reset is what stops it.
