@@ -194,6 +194,9 @@ struct InteractiveTests {
             let lines = LineReader(output.fileHandleForReading)
             // Half an object first: nothing may be sent yet.
             input.fileHandleForWriting.write(Data(#"{"responseParameters": [{"si"#.utf8))
+            // Had anything gone out, the server's answer (or the failure) would
+            // be on stdout well within this; a negative check needs a window.
+            #expect(lines.next(timeout: 1) == nil, "restaurantctl sent a request before its JSON was complete")
             input.fileHandleForWriting.write(Data(#"ze": 1}]}"#.utf8))
             let first = lines.next(timeout: 20)
             #expect(first == #"{"payload":{"body":"AA=="}}"#)
