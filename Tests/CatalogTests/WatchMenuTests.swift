@@ -141,7 +141,9 @@ struct WatchMenuTests {
                     $0.available = false
                 }, options: CatalogHarness.auth)
                 #expect(foreign.id == existing.id)
-                try await Task.sleep(for: .milliseconds(300))
+                // No wait needed: one LISTEN connection delivers notifications
+                // in commit order, so had the foreign ones reached this feed,
+                // their events would come before the sentinel's.
                 let sentinel = try await mine.product(mineCategory.id, "Sentinel")
                 try await withTimeout(Self.eventTimeout, "the sentinel event") { try await task.value }
                 #expect(events.value.map(\.productId) == [sentinel.id],
