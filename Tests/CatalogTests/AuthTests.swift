@@ -22,6 +22,15 @@ struct AuthTests {
         var expected: RPCStatus.Code {
             self == .wrongToken ? .permissionDenied : .unauthenticated
         }
+
+        /// What the bearer-token interceptor answers for `method`.
+        func message(_ method: String) -> String {
+            switch self {
+            case .none: "\(method) changes data and needs 'authorization: Bearer <token>'"
+            case .wrongToken: "the bearer token is not accepted for \(method)"
+            case .wrongScheme, .emptyBearer: "the authorization header must be 'Bearer <token>'"
+            }
+        }
     }
 
     @Test("Every mutating method: no token → UNAUTHENTICATED, a wrong one → PERMISSION_DENIED; nothing changes",
@@ -33,17 +42,17 @@ struct AuthTests {
             let options = credentials.options
             let code = credentials.expected
 
-            await expectStatus(code) {
+            await expectStatus(code, credentials.message("CreateCategory")) {
                 try await catalog.client.createCategory(.with { $0.name = "Sneaky" }, options: options)
             }
-            await expectStatus(code) {
+            await expectStatus(code, credentials.message("CreateProduct")) {
                 try await catalog.client.createProduct(.with {
                     $0.categoryId = mains.id
                     $0.name = "Sneaky"
                     $0.priceCents = 1
                 }, options: options)
             }
-            await expectStatus(code) {
+            await expectStatus(code, credentials.message("UpdateProduct")) {
                 try await catalog.client.updateProduct(.with {
                     $0.product = .with {
                         $0.id = product.id
@@ -52,13 +61,13 @@ struct AuthTests {
                     $0.updateMask = .init(paths: ["name"])
                 }, options: options)
             }
-            await expectStatus(code) {
+            await expectStatus(code, credentials.message("SetProductAvailability")) {
                 try await catalog.client.setProductAvailability(.with { $0.id = product.id }, options: options)
             }
-            await expectStatus(code) {
+            await expectStatus(code, credentials.message("DeleteProduct")) {
                 try await catalog.client.deleteProduct(.with { $0.id = product.id }, options: options)
             }
-            await expectStatus(code) {
+            await expectStatus(code, credentials.message("ImportProducts")) {
                 try await catalog.importProducts([.with {
                     $0.categoryId = mains.id
                     $0.name = "Sneaky"
@@ -66,7 +75,7 @@ struct AuthTests {
                 }], options: options)
             }
             // Invalid requests are refused for the token first: no validation leaks.
-            await expectStatus(code) {
+            await expectStatus(code, credentials.message("DeleteProduct")) {
                 try await catalog.client.deleteProduct(.with { $0.id = -1 }, options: options)
             }
 

@@ -105,8 +105,8 @@ struct ListProductsTests {
                     $0.pageToken = token
                 }
                 change(&request)
-                // common.proto: "page_token is invalid" (a reason may follow).
-                await expectStatus(.invalidArgument, prefix: "page_token is invalid") {
+                // Not "malformed": the token is sound but bound to other filters.
+                await expectInvalid("page_token is invalid: it belongs to a request with different filters or sort") {
                     try await catalog.client.listProducts(request, options: CatalogHarness.open)
                 }
             }

@@ -77,27 +77,38 @@ struct PaginationTests {
 
             // A writer inserting all the time, plus two inserts between pages.
             let inserted = Locked<[Int64]>([])
+            let writerInserts = Locked(0)
+            let writerErrors = Locked<[String]>([])
             let stop = Locked(false)
             let writer = Task {
                 var index = 1000
                 while !stop.value {
-                    if let product = try? await catalog.client.createProduct(
-                        Self.request(category: index % 2 == 0 ? first.id : second.id, index: index, tag: "stock"),
-                        options: CatalogHarness.auth) {
+                    do {
+                        let product = try await catalog.client.createProduct(
+                            Self.request(category: index % 2 == 0 ? first.id : second.id, index: index, tag: "stock"),
+                            options: CatalogHarness.auth)
                         inserted.mutate { $0.append(product.id) }
+                        writerInserts.mutate { $0 += 1 }
+                    } catch {
+                        writerErrors.mutate { $0.append("\(error)") }
                     }
                     index += 1
                     try? await Task.sleep(for: .milliseconds(15))
                 }
             }
+            // The writer is running before paging starts.
+            #expect(await eventually { writerInserts.value > 0 })
             var request = ListProductsRequest.with {
                 $0.pageSize = 7
                 $0.sort = order.sort
             }
             if order == .relevance { request.query = "soup" }
             let listing: (products: [Product], pages: Int, firstTotal: Int32)
+            // The writer's insert count at each page boundary.
+            let betweenPages = Locked<[Int]>([])
             do {
                 listing = try await catalog.listAll(request) { page in
+                    betweenPages.mutate { $0.append(writerInserts.value) }
                     for extra in 0..<2 {
                         let product = try await catalog.client.createProduct(
                             Self.request(category: extra == 0 ? first.id : second.id, index: 500 + page * 2 + extra, tag: "stock"),
@@ -112,6 +123,15 @@ struct PaginationTests {
             }
             stop.mutate { $0 = true }
             await writer.value
+
+            // Every insert landed, and the listing ran while they did: the
+            // writer's count grew between the first page and the last.
+            #expect(writerErrors.value.isEmpty, "the writer's inserts failed: \(writerErrors.value)")
+            let boundaries = betweenPages.value
+            #expect(boundaries.count == listing.pages - 1)
+            #expect(inserted.value.count == writerInserts.value + 2 * boundaries.count)
+            #expect((boundaries.last ?? 0) > (boundaries.first ?? 0),
+                    "no concurrent insert landed while paging: \(boundaries)")
 
             let ids = listing.products.map(\.id)
             let duplicates = Dictionary(grouping: ids, by: { $0 }).filter { $1.count > 1 }.keys

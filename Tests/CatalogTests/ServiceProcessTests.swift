@@ -115,6 +115,67 @@ struct ServiceProcessTests {
         await cleanUp()
     }
 
+    @Test("An applied migration edited afterwards: the service reports NOT_SERVING and logs which file, critically")
+    func editedMigration() async throws {
+        let schema = try await TestSchema.create()
+        let environment = { (port: Int) in [
+            "DATABASE_URL": try TestEnvironment.catalogURL(),
+            "DB_SCHEMA": schema.name,
+            "LISTEN_ADDR": "127.0.0.1:\(port)",
+            "AUTH_TOKENS": "t",
+            "DB_POOL_MIN": "0",
+            "DB_POOL_MAX": "2",
+            "LOG_LEVEL": "info",
+        ] }
+        var processes: [ServiceProcess] = []
+        var channels: [RPCChannel] = []
+        func cleanUp() async {
+            for channel in channels { channel.close() }
+            for process in processes {
+                await process.stop()
+                process.removeLog()
+            }
+            await schema.drop()
+        }
+        do {
+            // Migrated once, as deployed.
+            let port = try freePort()
+            let first = try ServiceProcess(environment: try environment(port))
+            processes.append(first)
+            channels.append(try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration()))
+            let ready = await HealthProbe(channel: channels[0]).waitFor(.serving, services: ["", CatalogService.name],
+                                                                        timeout: .seconds(60))
+            #expect(ready, "output:\n\(first.output)")
+            await first.stop()
+
+            // The first migration's file "changed": its recorded checksum no longer matches.
+            let edited = try await TestEnvironment.admin().query(
+                "UPDATE \(identifier: schema.name).schema_migrations SET checksum = 'edited' "
+                    + "WHERE version = (SELECT min(version) FROM \(identifier: schema.name).schema_migrations) RETURNING name")
+            let name = try edited[0].decode(String.self, at: 0)
+
+            let secondPort = try freePort()
+            let second = try ServiceProcess(environment: try environment(secondPort))
+            processes.append(second)
+            channels.append(try RPCChannel(target: "127.0.0.1:\(secondPort)", configuration: testChannelConfiguration()))
+            let logged = await eventually(timeout: .seconds(30)) { second.output.contains("migrations refused") }
+            #expect(logged, "output:\n\(second.output)")
+            let line = second.output.split(separator: "\n").first { $0.contains("migrations refused") }.map(String.init) ?? ""
+            #expect(line.contains("critical"), "\(line)")
+            #expect(line.contains("_\(name).sql") && line.contains(
+                "was changed after it was applied; add a new migration instead of editing an applied one"),
+                    "the line names the file and the fix: \(line)")
+            let health = HealthProbe(channel: channels[1])
+            #expect(await health.status("") == .notServing, "output:\n\(second.output)")
+            #expect(await health.status(CatalogService.name) == .notServing)
+            #expect(second.process.isRunning, "it keeps reporting NOT_SERVING rather than exiting")
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
     @Test("METRICS_ADDR serves Prometheus text counting the calls made")
     func metrics() async throws {
         let schema = try await TestSchema.create()

@@ -141,7 +141,9 @@ struct WatchMenuTests {
                     $0.available = false
                 }, options: CatalogHarness.auth)
                 #expect(foreign.id == existing.id)
-                try await Task.sleep(for: .milliseconds(300))
+                // No wait needed: one LISTEN connection delivers notifications
+                // in commit order, so had the foreign ones reached this feed,
+                // their events would come before the sentinel's.
                 let sentinel = try await mine.product(mineCategory.id, "Sentinel")
                 try await withTimeout(Self.eventTimeout, "the sentinel event") { try await task.value }
                 #expect(events.value.map(\.productId) == [sentinel.id],
@@ -186,6 +188,26 @@ struct WatchMenuTests {
                 for try await event in slow { received.append(event.productId) }
             }
             #expect(received == Array(imported.createdIds[1...4]), "the newest events that fit, oldest first")
+        }
+    }
+
+    @Test("A change that can no longer be read, or a malformed notification, is skipped; later events still arrive")
+    func unreadableChangesAreSkipped() async throws {
+        try await CatalogHarness.with { catalog in
+            let soups = try await catalog.category("Soups")
+            let stream = catalog.client.watchMenu(.init(), options: CallOptions())
+            _ = try await withTimeout(Self.eventTimeout, "WatchMenu headers") { try await stream.initialMetadata() }
+            let events = Locked<[MenuEvent]>([])
+            let task = collect(stream, until: { $0.product?.name == "Sentinel" }, into: events)
+            // Announced, then gone before the feed reads it (a row deleted
+            // outright), and a payload that is not "<type>:<id>".
+            let channel = catalog.schema.name
+            try await catalog.pool.notify(channel: channel, payload: "\(MenuEventType.productCreated.rawValue):999999")
+            try await catalog.pool.notify(channel: channel, payload: "not an event")
+            let sentinel = try await catalog.product(soups.id, "Sentinel")
+            try await withTimeout(Self.eventTimeout, "the sentinel event") { try await task.value }
+            // In commit order: the two were handled (and skipped) before the sentinel.
+            #expect(events.value.map(\.productId) == [sentinel.id])
         }
     }
 

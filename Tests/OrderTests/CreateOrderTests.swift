@@ -113,6 +113,23 @@ struct CreateOrderTests {
         }
     }
 
+    @Test("The catalog hangs: UNAVAILABLE naming the deadline within the upstream timeout, nothing written")
+    func catalogHangs() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        try await OrderHarness.with(catalogTarget: "127.0.0.1:\(silent.port)") { harness in
+            let started = ContinuousClock.now
+            await expectStatus(.unavailable, "CatalogService is unavailable (DEADLINE_EXCEEDED); retry later") {
+                try await harness.create("ada", [(1, 1)])
+            }
+            // The upstream's own 2 s timeout ends the wait, not the caller's 20 s.
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(try await harness.storedOrders() == 0)
+            let outbox = try await harness.service.pool.query("SELECT count(*) FROM outbox")[0].decode(Int.self, at: 0)
+            #expect(outbox == 0)
+        }
+    }
+
     @Test("Idempotency keys: a retry gets the same order (with its current status), 20 at once create one, another request is refused")
     func idempotency() async throws {
         try await OrderHarness.with { harness in

@@ -16,27 +16,33 @@ extension PostgresTests {
             let application = configuration.applicationName
             try await TestDatabase.withPool(configuration) { pool in
                 #expect(try await TestDatabase.eventually { pool.metrics().idleConnections == 2 })
-                // Load runs across the whole outage.
+                // Load from 8 concurrent clients (more than the pool's 5
+                // connections, so some wait) runs across the whole outage.
+                let successes = Counter(), failures = Counter()
                 let load = Task {
-                    var successes = 0
-                    var failures = 0
-                    while !Task.isCancelled {
-                        do {
-                            _ = try await pool.query("SELECT 1")
-                            successes += 1
-                        } catch let error as PostgresError {
-                            #expect(error.code == .connectionLost)
-                            failures += 1
-                            try? await Task.sleep(for: .milliseconds(20))
-                        } catch is CancellationError {
-                            break  // the load is being stopped
-                        } catch {
-                            Issue.record(error)
+                    await withTaskGroup(of: Void.self) { group in
+                        for _ in 0..<8 {
+                            group.addTask {
+                                while !Task.isCancelled {
+                                    do {
+                                        _ = try await pool.query("SELECT 1")
+                                        successes.increment()
+                                    } catch let error as PostgresError {
+                                        #expect(error.code == .connectionLost, "\(error)")
+                                        failures.increment()
+                                        try? await Task.sleep(for: .milliseconds(20))
+                                    } catch is CancellationError {
+                                        break  // the load is being stopped
+                                    } catch {
+                                        Issue.record(error)
+                                    }
+                                }
+                            }
                         }
                     }
-                    return (successes, failures)
                 }
-                try await Task.sleep(for: .milliseconds(200))
+                // Stop the server only once the load is flowing.
+                #expect(try await TestDatabase.eventually { successes.value >= 8 })
                 try TestDatabase.harness("stop")
                 defer { try? TestDatabase.harness("start") }
 
@@ -57,9 +63,11 @@ extension PostgresTests {
                 #expect(try await TestDatabase.eventually(timeout: .seconds(60)) {
                     (try? await pool.query("SELECT 1")) != nil
                 })
+                let beforeStop = successes.value
+                #expect(try await TestDatabase.eventually { successes.value > beforeStop + 8 }, "the load did not recover")
                 load.cancel()
-                let (successes, failures) = await load.value
-                #expect(successes > 0 && failures > 0)
+                await load.value
+                #expect(failures.value > 0)
                 let metrics = pool.metrics()
                 #expect(metrics.inUseConnections == 0 && metrics.totalConnections <= 5)
                 let serverCount = try await TestDatabase.withAdmin { admin in

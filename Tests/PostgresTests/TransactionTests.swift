@@ -96,6 +96,55 @@ extension PostgresTests {
             }
         }
 
+        @Test func deadlocksAreRetried() async throws {
+            var configuration = try TestDatabase.configuration()
+            configuration.maxConnections = 4
+            try await TestDatabase.withPool(configuration) { pool in
+                let table = try await Self.makeTable(pool, "dl", "id int PRIMARY KEY, n int NOT NULL")
+                try await pool.execute("INSERT INTO \(identifier: table) VALUES (1, 0), (2, 0)")
+                /// Two transactions lock rows 1 and 2 in opposite orders, each
+                /// waiting until the other holds its first row: PostgreSQL
+                /// aborts one with 40P01 (after deadlock_timeout, 1 s).
+                func collide(retries: Int, attempts: Counter) async -> [Result<Void, PostgresError>] {
+                    let barrier = Counter()
+                    return await withTaskGroup(of: Result<Void, PostgresError>.self) { group in
+                        for (first, second) in [(Int32(1), Int32(2)), (Int32(2), Int32(1))] {
+                            group.addTask {
+                                do {
+                                    try await pool.withTransaction(retryOnSerializationFailure: retries) { tx in
+                                        attempts.increment()
+                                        try await tx.execute("UPDATE \(identifier: table) SET n = n + 1 WHERE id = \(first)")
+                                        barrier.increment()
+                                        _ = try await TestDatabase.eventually(timeout: .seconds(30)) { barrier.value >= 2 }
+                                        try await tx.execute("UPDATE \(identifier: table) SET n = n + 1 WHERE id = \(second)")
+                                    }
+                                    return .success(())
+                                } catch let error as PostgresError {
+                                    return .failure(error)
+                                } catch {
+                                    Issue.record(error)
+                                    return .success(())
+                                }
+                            }
+                        }
+                        return await group.reduce(into: []) { $0.append($1) }
+                    }
+                }
+                // With retries, the aborted one runs again and both commit.
+                let attempts = Counter()
+                let retried = await collide(retries: 3, attempts: attempts)
+                #expect(retried.allSatisfy { if case .success = $0 { true } else { false } }, "\(retried)")
+                #expect(attempts.value == 3, "two transactions, one of them twice")
+                let sums = try await pool.query("SELECT sum(n) FROM \(identifier: table)")
+                #expect(try sums[0].decode(Int.self, at: 0) == 4)
+                // Without, the deadlock reaches the caller as its typed error.
+                let once = await collide(retries: 0, attempts: Counter())
+                let codes = once.compactMap { if case .failure(let error) = $0 { error.code } else { nil } }
+                #expect(codes == [.deadlockDetected])
+                try await pool.execute("DROP TABLE \(identifier: table)")
+            }
+        }
+
         @Test func serializationFailuresAreRetried() async throws {
             var configuration = try TestDatabase.configuration()
             configuration.maxConnections = 4

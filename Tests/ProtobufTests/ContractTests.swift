@@ -3,7 +3,7 @@ import Testing
 
 /// Every method API.md names, by exact path and call kind: renaming or
 /// reshaping one breaks outside clients, so it must fail here.
-@Suite("The RPC contract of API.md")
+@Suite("The RPC contract of API.md", .timeLimit(.minutes(2)))
 struct ContractTests {
     static let expected: [(path: String, kind: RPCKind)] = [
         ("/restaurant.catalog.v1.CatalogService/CreateCategory", .unary),

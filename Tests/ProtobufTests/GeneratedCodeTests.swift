@@ -6,7 +6,7 @@ import WellKnownTypes
 
 /// rpcgen is an executable, so its naming and layout rules are tested
 /// through what it generated.
-@Suite("rpcgen output")
+@Suite("rpcgen output", .timeLimit(.minutes(2)))
 struct GeneratedCodeTests {
     /// `page_size` → `pageSize`, as rpcgen names properties.
     static func lowerCamel(_ protoName: String) -> String {

@@ -91,7 +91,7 @@ enum GoldenPython {
 
 func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
-@Suite("Golden bytes against Python protobuf")
+@Suite("Golden bytes against Python protobuf", .timeLimit(.minutes(2)))
 struct GoldenTests {
     @Test("our encoding equals Python's, and we decode Python's bytes to the same values")
     func ourBytesMatchPython() throws {

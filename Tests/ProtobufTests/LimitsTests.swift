@@ -38,7 +38,7 @@ func nestedDescriptorBytes(levels: Int) -> [UInt8] {
     return bytes
 }
 
-@Suite("Decoding limits")
+@Suite("Decoding limits", .timeLimit(.minutes(2)))
 struct LimitsTests {
     // MARK: Size
 

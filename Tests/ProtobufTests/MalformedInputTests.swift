@@ -74,7 +74,7 @@ let corpus: [(name: String, bytes: [UInt8], decode: @Sendable ([UInt8]) -> Bool)
     ]
 }()
 
-@Suite("Malformed, truncated and random input")
+@Suite("Malformed, truncated and random input", .timeLimit(.minutes(2)))
 struct MalformedInputTests {
     @Test("every truncation throws, except at a field boundary, where it decodes")
     func truncations() throws {

@@ -118,7 +118,7 @@ func declaredRestaurantMessages() throws -> [String: [Google_Protobuf_FieldDescr
     try declaredMessageProtos().filter { $0.value.options?.mapEntry != true }.mapValues(\.field)
 }
 
-@Suite("Round trips of every contract message")
+@Suite("Round trips of every contract message", .timeLimit(.minutes(2)))
 struct RoundTripTests {
     @Test("encode, decode, compare", arguments: restaurantSamples)
     func roundTrip(_ sample: Sample) throws {

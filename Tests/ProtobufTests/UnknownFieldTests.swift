@@ -4,7 +4,7 @@ import RestaurantAPI
 import Testing
 import WellKnownTypes
 
-@Suite("Unknown fields are skipped")
+@Suite("Unknown fields are skipped", .timeLimit(.minutes(2)))
 struct UnknownFieldTests {
     /// One unknown field of every wire type proto3 uses, with awkward
     /// numbers: just above the known ones, a large one, and the largest.

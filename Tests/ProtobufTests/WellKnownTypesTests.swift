@@ -4,7 +4,7 @@ import RestaurantAPI
 import Testing
 import WellKnownTypes
 
-@Suite("Well-known types, enums and DynamicMessage")
+@Suite("Well-known types, enums and DynamicMessage", .timeLimit(.minutes(2)))
 struct WellKnownTypesTests {
     // MARK: Timestamp
 

@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 import WellKnownTypes
 
-@Suite struct CallBehaviourTests {
+@Suite(.timeLimit(.minutes(2))) struct CallBehaviourTests {
     @Test func servesAllFourCallKinds() async throws {
         try await withServer([TestService().rpcService]) { port, _ in
             let client = Grpc_Testing_TestServiceClient(channel: try channel(to: port))
@@ -80,13 +80,19 @@ import WellKnownTypes
         }
         try await withServer([slow]) { port, _ in
             let channel = try channel(to: port)
-            // A second leaves the request time to reach the handler even while
-            // the other suites load the machine.
-            let code = await failureCode {
-                _ = try await channel.unary(method, request: Grpc_Testing_Empty(), options: CallOptions(timeout: .seconds(1)))
+            // The deadline must expire while the handler runs. On a loaded
+            // machine the request may not reach it within a short deadline
+            // (the call then fails the same way without running it), so the
+            // deadline doubles until a call reached the handler.
+            var timeout: Duration = .milliseconds(500)
+            while started.withLock({ $0 }) == 0 && timeout <= .seconds(16) {
+                let code = await failureCode {
+                    _ = try await channel.unary(method, request: Grpc_Testing_Empty(), options: CallOptions(timeout: timeout))
+                }
+                #expect(code == .deadlineExceeded, "with a deadline of \(timeout)")
+                timeout *= 2
             }
-            #expect(code == .deadlineExceeded)
-            #expect(started.withLock { $0 } == 1, "the request never reached the handler")
+            #expect(started.withLock { $0 } == 1, "no request reached the handler, the last with a deadline of \(timeout / 2)")
             #expect(await eventually { cancelled.withLock { $0 } == 1 }, "the deadline did not cancel the handler")
 
             // Cancel only once the handler runs, so the reset is what stops it.
@@ -148,10 +154,19 @@ import WellKnownTypes
         try await withServer([flood]) { port, _ in
             var iterator = try channel(to: port).serverStreaming(method, request: Grpc_Testing_Empty()).makeAsyncIterator()
             _ = try await iterator.next()
-            try await Task.sleep(for: .milliseconds(500))
-            let whilePaused = written.withLock { $0 }
+            // Wait until the handler is held back: its count stays put for
+            // 25 polls (250 ms or more) before it has written everything.
+            var whilePaused = written.withLock { $0 }
+            var unchanged = 0
+            let stalled = await eventually(timeout: .seconds(30)) {
+                let now = written.withLock { $0 }
+                unchanged = now == whilePaused ? unchanged + 1 : 0
+                whilePaused = now
+                return unchanged >= 25 && now < 1000
+            }
             // 64 MB are waiting; flow control must keep the server to about
             // the windows (4 MiB stream window + buffers) rather than all of it.
+            #expect(stalled, "the handler never stopped writing to a reader that read one: \(whilePaused) written")
             #expect(whilePaused < 200, "the handler wrote \(whilePaused) messages to a reader that read one")
             var received = 1
             while try await iterator.next() != nil { received += 1 }

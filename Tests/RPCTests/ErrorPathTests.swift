@@ -9,30 +9,6 @@ private struct SkipTheCall: RPCClientInterceptor {
     func intercept(context: RPCClientCallContext, next: (RPCClientCallContext) async throws -> Void) async throws {}
 }
 
-/// Opens once `open()` is called; every `wait()` until then suspends.
-private final class Gate: Sendable {
-    private let state = Mutex<(isOpen: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let isOpen = state.withLock { state in
-                if !state.isOpen { state.waiters.append(continuation) }
-                return state.isOpen
-            }
-            if isOpen { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.isOpen = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-}
-
 /// The error an operation fails with, or nil if it succeeds.
 private func failure(_ body: () async throws -> Void) async -> RPCError? {
     do {
@@ -46,7 +22,7 @@ private func failure(_ body: () async throws -> Void) async -> RPCError? {
     }
 }
 
-@Suite struct ErrorPathTests {
+@Suite(.timeLimit(.minutes(2))) struct ErrorPathTests {
     @Test func responseHeadersOverTheClientsLimitFailTheCall() async throws {
         let (service, method) = probeService { request, context in
             if context.metadata["x-big"] == "1" { context.addInitialMetadata("x-padding", String(repeating: "p", count: 4096)) }
@@ -64,31 +40,49 @@ private func failure(_ body: () async throws -> Void) async -> RPCError? {
         }
     }
 
-    @Test func callsOverTheHandlerLimitAreRefusedAndRetriedUntilTheRetriesRunOut() async throws {
+    @Test(arguments: [0, 2, 4])
+    func callsOverTheHandlerLimitAreRefusedAndRetriedUntilTheRetriesRunOut(_ retries: Int) async throws {
         let gate = Gate()
+        let holding = Mutex(false)
         let (service, method) = probeService { request, context in
-            if context.metadata["x-hold"] == "1" { await gate.wait() }
+            if context.metadata["x-hold"] == "1" {
+                holding.withLock { $0 = true }
+                await gate.wait()
+            }
             return request
         }
-        try await withServer([service], configure: { $0.maxConcurrentHandlersPerConnection = 1 }) { port, _ in
-            let channel = try channel(to: port) { $0.connectionsPerAddress = 1 }
+        // The server logs each stream it refuses: the count of attempts.
+        let logs = CapturedLogs()
+        let refusals = { logs.all.filter { $0.message == "refused a stream over the handler limit" }.count }
+        let server = RPCServer(configuration: .init(host: "127.0.0.1", port: 0, maxConcurrentHandlersPerConnection: 1),
+                               services: [service], logger: logs.logger())
+        let port = try await server.start().port!
+        do {
+            let channel = try channel(to: port) {
+                $0.connectionsPerAddress = 1
+                $0.maxTransparentRetries = retries
+            }
             let held = Task {
                 try await channel.unary(method, request: Grpc_Testing_Empty(), options: CallOptions(metadata: Metadata([("x-hold", "1")])))
             }
             // While the one handler allowed is busy, every attempt is refused.
-            var error: RPCError?
-            for _ in 0..<100 {
-                error = await failure { _ = try await channel.unary(method, request: Grpc_Testing_Empty()) }
-                if error != nil { break }
-                try await Task.sleep(for: .milliseconds(10))  // The held call has not started yet.
-            }
+            #expect(await eventually { holding.withLock { $0 } }, "the held call never reached its handler")
+            #expect(refusals() == 0)
+            let error = await failure { _ = try await channel.unary(method, request: Grpc_Testing_Empty()) }
             #expect(error?.code == .unavailable)
             #expect(error?.message == "the server refused the stream before processing it")
+            #expect(refusals() == 1 + retries, "the first attempt and \(retries) retries")
             gate.open()
             _ = try await held.value
             // Refused streams were never processed: the server takes calls again.
             _ = try await channel.unary(method, request: Grpc_Testing_Empty())
+            #expect(refusals() == 1 + retries)
+        } catch {
+            gate.open()
+            await server.shutdown(drainTimeout: .seconds(1))
+            throw error
         }
+        await server.shutdown(drainTimeout: .seconds(1))
     }
 
     @Test func aClientInterceptorThatSkipsTheCallFailsIt() async throws {

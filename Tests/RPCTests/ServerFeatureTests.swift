@@ -40,7 +40,7 @@ private struct AddToken: RPCClientInterceptor {
     }
 }
 
-@Suite struct ServerFeatureTests {
+@Suite(.timeLimit(.minutes(2))) struct ServerFeatureTests {
     @Test func interceptorsOnBothSides() async throws {
         let logs = CapturedLogs()
         let interceptors: [any RPCServerInterceptor] = [AccessLogInterceptor(logger: logs.logger()), RequireToken()]
@@ -91,12 +91,14 @@ private struct AddToken: RPCClientInterceptor {
             #expect(try await client.check(.with { $0.service = "" }).status == .serving)
             #expect(await failureCode { _ = try await client.check(.with { $0.service = "nope" }) } == .notFound)
 
-            var updates = client.watch(.with { $0.service = "catalog" }).makeAsyncIterator()
+            // Deadlines bound every wait for an update.
+            let bounded = CallOptions(timeout: .seconds(20))
+            var updates = client.watch(.with { $0.service = "catalog" }, options: bounded).makeAsyncIterator()
             #expect(try await updates.next()?.status == .notServing)
             health.setStatus(.serving, for: "catalog")
             #expect(try await updates.next()?.status == .serving)
 
-            var unknown = client.watch(.with { $0.service = "later" }).makeAsyncIterator()
+            var unknown = client.watch(.with { $0.service = "later" }, options: bounded).makeAsyncIterator()
             #expect(try await unknown.next()?.status == .serviceUnknown)
         }
     }
@@ -141,34 +143,53 @@ private struct AddToken: RPCClientInterceptor {
 
     @Test func gracefulShutdownLetsCallsInFlightFinish() async throws {
         let handling = Mutex(false)
-        let (slow, method) = probeService("test.Slow") { request, _ in
-            handling.withLock { $0 = true }
-            try await Task.sleep(for: .milliseconds(500))
+        let finish = Gate()
+        let (slow, method) = probeService("test.Slow") { request, context in
+            if context.metadata["x-hold"] == "1" {
+                handling.withLock { $0 = true }
+                await finish.wait()
+            }
             return request
         }
         let server = RPCServer(configuration: .init(host: "127.0.0.1", port: 0), services: [slow])
         let port = try await server.start().port!
         let channel = try channel(to: port)
-        let inFlight = Task { try await channel.unary(method, request: Grpc_Testing_Empty()) }
+        let inFlight = Task {
+            try await channel.unary(method, request: Grpc_Testing_Empty(), options: CallOptions(metadata: Metadata([("x-hold", "1")])))
+        }
         // Shut down only once the call is really being handled.
         #expect(await eventually { handling.withLock { $0 } })
-        let started = ContinuousClock.now
-        await server.shutdown(drainTimeout: .seconds(5))
-        #expect(ContinuousClock.now - started < .seconds(4), "shutdown waited for the drain timeout")
+        let stopped = Mutex(false)
+        let shutdown = Task {
+            // Longer than the waits below: ending by the timeout fails them.
+            await server.shutdown(drainTimeout: .seconds(60))
+            stopped.withLock { $0 = true }
+        }
+        // Draining: new calls are refused while the one in flight goes on.
+        #expect(await eventually(timeout: .seconds(30)) {
+            await failureCode { _ = try await channel.unary(method, request: Grpc_Testing_Empty()) } == .unavailable
+        })
+        #expect(!stopped.withLock { $0 }, "shutdown ended while a call was in flight")
+        finish.open()
         _ = try await inFlight.value
-        #expect(await failureCode { _ = try await channel.unary(method, request: Grpc_Testing_Empty()) } == .unavailable)
+        // The last call done, shutdown ends without waiting out its drain timeout.
+        #expect(await eventually(timeout: .seconds(30)) { stopped.withLock { $0 } }, "shutdown waited for the drain timeout")
+        shutdown.cancel()
+        await shutdown.value
     }
 
     @Test func clientErrorsNameWhatHappened() async throws {
-        // A port nothing listens on: bind one, note it, close it.
-        let port = try await withServer([]) { port, _ in port }
-        let channel = try channel(to: port)
+        // A port bound but not listening refuses connections, and no one
+        // else can take it while it is held.
+        let closed = try ClosedPort()
+        defer { closed.close() }
+        let channel = try channel(to: closed.port)
         do {
             _ = try await channel.unaryCall(path: "/x.Y/Z", request: ByteBuffer())
             Issue.record("a call to a closed port succeeded")
         } catch let error as RPCError {
             #expect(error.code == .unavailable)
-            #expect(error.message == "connection refused by 127.0.0.1:\(port)")
+            #expect(error.message == "connection refused by 127.0.0.1:\(closed.port)")
         }
     }
 
@@ -181,21 +202,22 @@ private struct AddToken: RPCClientInterceptor {
         await first.shutdown(drainTimeout: .seconds(1))
         #expect(await failureCode { _ = try await client.emptyCall(Grpc_Testing_Empty()) } == .unavailable)
 
+        // The same port, so the channel's target is back (released a moment
+        // ago, it is reused at once: SO_REUSEADDR).
         let second = RPCServer(configuration: .init(host: "127.0.0.1", port: port), services: [service])
         try await second.start()
         // Nothing below throws, so the server is always shut down.
         var lastError: (any Error)?
-        for _ in 0..<50 {
+        let recovered = await eventually(timeout: .seconds(30)) {
             do {
                 _ = try await client.emptyCall(Grpc_Testing_Empty())
-                lastError = nil
-                break
+                return true
             } catch {
                 lastError = error
-                try? await Task.sleep(for: .milliseconds(50))
+                return false
             }
         }
         await second.shutdown()
-        #expect(lastError == nil, "the channel did not recover: \(String(describing: lastError))")
+        #expect(recovered, "the channel did not recover: \(String(describing: lastError))")
     }
 }

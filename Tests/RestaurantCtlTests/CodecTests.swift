@@ -4,7 +4,7 @@ import Testing
 
 /// The dynamic message model on its own: JSON parsing, the proto3 JSON
 /// mapping and the wire codec, driven by descriptors protoc wrote.
-@Suite("Dynamic codec")
+@Suite("Dynamic codec", .timeLimit(.minutes(5)))
 struct CodecTests {
     static func edgePool() throws -> DescriptorPool {
         try DescriptorPool(descriptorSet: [UInt8](Data(contentsOf: try Protosets.edge())))
@@ -68,14 +68,26 @@ struct CodecTests {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(String(repeating: "[", count: 100_000)) }
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
         #expect(try JSONParser.parse("\"\\ud83d\\ude00 é\"") == .string("😀 é"))
-        // Random bytes and truncations of a valid document: errors, never crashes.
+        // Random bytes and truncations of a valid document: a value or a
+        // syntax error, never a crash or another error. The seed is printed;
+        // TEST_SEED=<seed> repeats a run.
         let valid = Array(#"{"a": [1, -2.5e3, "x\u00e9\n", true, null, {"b": {}}], "c": "d"}"#.utf8)
-        var generator = SystemRandomNumberGenerator()
-        for length in 0..<valid.count { _ = try? JSONParser.parse(Array(valid[0..<length])) }
+        let seed = ProcessInfo.processInfo.environment["TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
+        print("hostileJSONDoesNotCrash: TEST_SEED=\(seed)")
+        var generator = SplitMix64(seed: seed)
+        func parsesOrRejects(_ bytes: [UInt8]) {
+            do {
+                _ = try JSONParser.parse(bytes)
+            } catch is JSONParser.SyntaxError {
+            } catch {
+                Issue.record("TEST_SEED=\(seed): \(bytes) failed with \(error), not a syntax error")
+            }
+        }
+        for length in 0..<valid.count { parsesOrRejects(Array(valid[0..<length])) }
         for _ in 0..<2000 {
             var mutated = valid
             for _ in 0..<3 { mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
-            _ = try? JSONParser.parse(mutated)
+            parsesOrRejects(mutated)
         }
     }
 
@@ -365,5 +377,20 @@ struct CodecTests {
         var output: [UInt8] = []
         WireCodec.writeVarint(UInt64(value), into: &output)
         return output
+    }
+}
+
+/// A seeded generator (SplitMix64), so a random test can be repeated.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -20,7 +20,7 @@ enum ServerKind: String, CaseIterable, CustomTestStringConvertible {
 
 /// list, describe and call, all four call kinds, against real servers
 /// through server reflection.
-@Suite("Generic commands against interop servers")
+@Suite("Generic commands against interop servers", .timeLimit(.minutes(5)))
 struct InteropTests {
     static let service = "grpc.testing.TestService"
 
@@ -177,7 +177,7 @@ struct InteropTests {
 
 /// A bidi call sends each request as soon as it is complete on stdin and
 /// prints each response as it arrives, while stdin is still open.
-@Suite("Interactive streaming")
+@Suite("Interactive streaming", .timeLimit(.minutes(5)))
 struct InteractiveTests {
     @Test(arguments: ServerKind.allCases)
     func bidiRespondsBeforeStdinEnds(_ kind: ServerKind) throws {
@@ -194,6 +194,9 @@ struct InteractiveTests {
             let lines = LineReader(output.fileHandleForReading)
             // Half an object first: nothing may be sent yet.
             input.fileHandleForWriting.write(Data(#"{"responseParameters": [{"si"#.utf8))
+            // Had anything gone out, the server's answer (or the failure) would
+            // be on stdout well within this; a negative check needs a window.
+            #expect(lines.next(timeout: 1) == nil, "restaurantctl sent a request before its JSON was complete")
             input.fileHandleForWriting.write(Data(#"ze": 1}]}"#.utf8))
             let first = lines.next(timeout: 20)
             #expect(first == #"{"payload":{"body":"AA=="}}"#)
@@ -246,7 +249,7 @@ final class LineReader: @unchecked Sendable {
 }
 
 /// Options and failure modes, against the Swift interop server.
-@Suite("Call options and errors")
+@Suite("Call options and errors", .timeLimit(.minutes(5)))
 struct CallOptionTests {
     static let service = "grpc.testing.TestService"
 

@@ -5,7 +5,7 @@ import Testing
 /// Our dynamic codec against protobuf's own `json_format` (Python), both
 /// ways: JSON → binary must give the same bytes as Python's deterministic
 /// serialization, and binary → JSON the same document (compared parsed).
-@Suite("JSON mapping vs Python json_format")
+@Suite("JSON mapping vs Python json_format", .timeLimit(.minutes(5)))
 struct JSONRoundTripTests {
     struct Case {
         var type: String

@@ -4,7 +4,7 @@ import Testing
 
 /// The order commands through the real restaurantctl binary against a real
 /// order-service, with the catalog and analytics it calls.
-@Suite("Order commands against order-service", .serialized)
+@Suite("Order commands against order-service", .serialized, .timeLimit(.minutes(5)))
 struct OrderCommandTests {
     @Test func createGetListStatusCancel() throws {
         try withCatalogServer { catalog in

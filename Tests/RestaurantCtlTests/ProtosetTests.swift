@@ -3,7 +3,7 @@ import Testing
 
 /// Servers without (full) reflection: descriptor sets with --protoset, and
 /// the fall back from grpc.reflection.v1 to v1alpha.
-@Suite("Descriptor sets and reflection versions")
+@Suite("Descriptor sets and reflection versions", .timeLimit(.minutes(5)))
 struct ProtosetTests {
     static let service = "grpc.testing.TestService"
 
@@ -77,7 +77,7 @@ struct ProtosetTests {
 
 /// Help, completion scripts and version: the parts of the CLI that talk to
 /// no server.
-@Suite("Help and completion")
+@Suite("Help and completion", .timeLimit(.minutes(5)))
 struct HelpTests {
     @Test func everyCommandHasHelpWithExamples() throws {
         let root = try Run.ctl(["--help"])

@@ -4,7 +4,7 @@ import Testing
 
 /// The rating commands through the real restaurantctl binary against a real
 /// rating-service and the catalog-service it calls.
-@Suite("Rating commands against rating-service", .serialized)
+@Suite("Rating commands against rating-service", .serialized, .timeLimit(.minutes(5)))
 struct RatingCommandTests {
     @Test func rateSummaryListDelete() throws {
         try withCatalogServer { catalog in

@@ -3,7 +3,7 @@ import ServiceKitTesting
 import Synchronization
 import Testing
 
-@Suite struct BackgroundTasksTests {
+@Suite(.timeLimit(.minutes(2))) struct BackgroundTasksTests {
     @Test func tasksStartOnlyWhenStartedAndStopWaitsForThem() async throws {
         let tasks = BackgroundTasks(logger: TestEnvironment.logger("background"), restartDelay: .milliseconds(10))
         let started = Atomic(0)

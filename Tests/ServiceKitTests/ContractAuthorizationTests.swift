@@ -5,7 +5,7 @@ import Testing
 /// Which methods need a token comes from the contract's `.proto` options
 /// (`idempotency_level = NO_SIDE_EFFECTS` marks reads): the generated
 /// descriptors must say exactly what API.md says.
-@Suite struct ContractAuthorizationTests {
+@Suite(.timeLimit(.minutes(2))) struct ContractAuthorizationTests {
     @Test func readsAreMarkedAndWritesAreNot() {
         let reads: [RPCIdempotency] = [
             CatalogService.Method.listCategories.idempotency, CatalogService.Method.getProduct.idempotency,

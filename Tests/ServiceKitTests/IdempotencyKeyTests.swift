@@ -6,7 +6,7 @@ import ServiceKit
 import ServiceKitTesting
 import Testing
 
-@Suite struct IdempotencyKeyTests {
+@Suite(.timeLimit(.minutes(2))) struct IdempotencyKeyTests {
     static let keys = IdempotencyKeys()
 
     /// A create that records itself, so the test can count how often it ran.

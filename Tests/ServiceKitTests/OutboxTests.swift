@@ -5,7 +5,7 @@ import ServiceKitTesting
 import Synchronization
 import Testing
 
-@Suite struct OutboxTests {
+@Suite(.timeLimit(.minutes(2))) struct OutboxTests {
     static let topic = "test.events"
 
     /// Writes `perKey` events for each of `keys` keys: one writer per key,

@@ -4,7 +4,7 @@ import ServiceKit
 import ServiceKitTesting
 import Testing
 
-@Suite struct ProcessedEventsTests {
+@Suite(.timeLimit(.minutes(2))) struct ProcessedEventsTests {
     @Test func onlyNewIdsAreReturnedAndOnlyOnceUnderConcurrency() async throws {
         try await KitDatabase.with(tables: [.processedEvents], maxConnections: 8) { database in
             let processed = ProcessedEvents()

@@ -6,7 +6,7 @@ import Testing
 
 /// The net under the handlers: database errors they do not describe
 /// themselves reach callers as statuses that say what to do, never internals.
-@Suite("Database errors as statuses")
+@Suite("Database errors as statuses", .timeLimit(.minutes(2)))
 struct StoreErrorTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let error: PostgresError

@@ -5,7 +5,7 @@ import RPC
 import ServiceKitTesting
 import Testing
 
-@Suite struct UpstreamTests {
+@Suite(.timeLimit(.minutes(2))) struct UpstreamTests {
     static let catalog = UpstreamDependency(variable: "CATALOG_ADDR", service: "CatalogService", required: true,
                                             timeout: .milliseconds(300))
 
@@ -77,7 +77,7 @@ import Testing
     }
 }
 
-@Suite struct UpstreamRequestIDTests {
+@Suite(.timeLimit(.minutes(2))) struct UpstreamRequestIDTests {
     @Test func callsMadeWhileHandlingARequestCarryItsRequestID() async throws {
         let ratings = RatingServer()
         try await ratings.serve { target in

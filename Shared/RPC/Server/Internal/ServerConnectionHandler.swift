@@ -215,6 +215,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
         if runningHandlers >= configuration.maxConcurrentHandlersPerConnection {
             // Handlers of reset streams still count: a client cannot pile up
             // work by opening and cancelling streams. REFUSED_STREAM is safe to retry.
+            logger.debug("refused a stream over the handler limit", metadata: [
+                "peer": "\(peer)", "limit": "\(configuration.maxConcurrentHandlersPerConnection)"])
             session.reset(id, errorCode: .refusedStream)
             return
         }
