@@ -76,12 +76,9 @@ struct CodecTests {
         print("hostileJSONDoesNotCrash: TEST_SEED=\(seed)")
         var generator = SplitMix64(seed: seed)
         func parsesOrRejects(_ bytes: [UInt8]) {
-            do {
-                _ = try JSONParser.parse(bytes)
-            } catch is JSONParser.SyntaxError {
-            } catch {
-                Issue.record("TEST_SEED=\(seed): \(bytes) failed with \(error), not a syntax error")
-            }
+            // `parse` throws only SyntaxError (typed throws): what is tested
+            // is that it returns, a value or that error, and never crashes.
+            _ = try? JSONParser.parse(bytes)
         }
         for length in 0..<valid.count { parsesOrRejects(Array(valid[0..<length])) }
         for _ in 0..<2000 {

@@ -131,6 +131,7 @@ GOLDEN = {
         average_order_value_cents=3_800,
         peak_hour=0,
         top_products=[top_product(), analytics_pb2.TopProduct(product_id=7, name="Bread", quantity=1, revenue_cents=300)],
+        orders_by_hour=[5 if hour == 0 else hour % 3 for hour in range(24)],
     ),
     "get_order_request_id": lambda: order_pb2.GetOrderRequest(id="3f2b8c1e-9a4d-4e6f-b1c2-7d8e9f0a1b2c"),
     "get_order_request_order_number": lambda: order_pb2.GetOrderRequest(order_number="ORD20240315K7Q2M9XA"),

@@ -339,6 +339,7 @@ enum Fixtures {
         $0.averageOrderValueCents = 3_800
         $0.peakHour = 0
         $0.topProducts = [topProduct, .with { $0.productId = 7; $0.name = "Bread"; $0.quantity = 1; $0.revenueCents = 300 }]
+        $0.ordersByHour = (0..<24).map { $0 == 0 ? 5 : Int64($0 % 3) }
     }
 
     static let getDashboardRequest = GetDashboardRequest.with {
