@@ -175,12 +175,14 @@ let package = Package(
             "RestaurantAPI", "RPC", "SeededRandom", "WellKnownTypes", "BenchSupport",
         ], path: "Benchmarks/AnalyticsBench"),
 
+        // Loopback ports held for tests: silent listeners, refusing ports.
+        .target(name: "LoopbackPorts", path: "Tests/LoopbackPorts"),
         .testTarget(name: "PostgresTests", dependencies: [
-            "Postgres",
+            "Postgres", "LoopbackPorts",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/PostgresTests"),
         .testTarget(name: "RPCTests", dependencies: [
-            "RPC", "Gzip", "GRPCProtos", "GRPCServices", "InteropTesting", "Protobuf", "WellKnownTypes",
+            "RPC", "LoopbackPorts", "Gzip", "GRPCProtos", "GRPCServices", "InteropTesting", "Protobuf", "WellKnownTypes",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/RPCTests"),
@@ -192,19 +194,20 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/ServiceKitTesting"),
         .testTarget(name: "ServiceKitTests", dependencies: [
-            "ServiceKit", "ServiceKitTesting", "Postgres", "RPC", "RestaurantAPI", "WellKnownTypes",
+            "ServiceKit", "ServiceKitTesting", "LoopbackPorts", "Postgres", "RPC", "RestaurantAPI", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/ServiceKitTests"),
         .testTarget(name: "OrderTests", dependencies: [
-            "Orders", "Catalog", "Analytics", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres",
-            "WellKnownTypes",
+            "Orders", "Catalog", "Analytics", "ServiceKit", "ServiceKitTesting", "LoopbackPorts", "RestaurantAPI", "RPC",
+            "Postgres", "WellKnownTypes",
         ], path: "Tests/OrderTests"),
         .testTarget(name: "AnalyticsTests", dependencies: [
             "Analytics", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes", "SeededRandom",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], path: "Tests/AnalyticsTests"),
         .testTarget(name: "RatingTests", dependencies: [
-            "Ratings", "Catalog", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "WellKnownTypes",
+            "Ratings", "Catalog", "ServiceKit", "ServiceKitTesting", "LoopbackPorts", "RestaurantAPI", "RPC", "Postgres",
+            "WellKnownTypes",
         ], path: "Tests/RatingTests"),
         .testTarget(name: "CatalogTests", dependencies: [
             "Catalog", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "WellKnownTypes",

@@ -113,22 +113,16 @@ INSERT INTO order_items (order_id, line, product_id, product_name, quantity, uni
 INSERT INTO order_status_history (order_id, sequence, from_status, to_status, changed_at, changed_by)
     VALUES (:id::uuid, 1, 0, 1, now(), '');
 SELECT id, order_number, customer_id, status, total_cents, notes, created_at, updated_at, estimated_ready_at, cancellation_reason
-    FROM orders WHERE id = ANY(ARRAY[:id::uuid]);
+    FROM orders WHERE id = :id::uuid;
 SELECT order_id, product_id, product_name, quantity, unit_price_cents, subtotal_cents, notes
-    FROM order_items WHERE order_id = ANY(ARRAY[:id::uuid]) ORDER BY order_id, line;
+    FROM order_items WHERE order_id = :id::uuid ORDER BY order_id, line;
 SELECT order_id, from_status, to_status, changed_at, changed_by, reason
-    FROM order_status_history WHERE order_id = ANY(ARRAY[:id::uuid]) ORDER BY order_id, sequence;
+    FROM order_status_history WHERE order_id = :id::uuid ORDER BY order_id, sequence;
 INSERT INTO outbox (event_id, topic, key, payload) VALUES (:event::uuid, 'pgbench', :id::text, decode(repeat('ab', 200), 'hex'));
 SELECT pg_notify('$ORDER_SCHEMA.outbox', '');
 SELECT pg_notify('$ORDER_SCHEMA.orders', :id::text || ':1');
 UPDATE idempotency_keys SET response = '\\x0a24'::bytea WHERE scope = 'bench-' || :customer::text AND key = :key;
 COMMIT;
-SELECT id, order_number, customer_id, status, total_cents, notes, created_at, updated_at, estimated_ready_at, cancellation_reason
-    FROM orders WHERE id = ANY(ARRAY[:id::uuid]);
-SELECT order_id, product_id, product_name, quantity, unit_price_cents, subtotal_cents, notes
-    FROM order_items WHERE order_id = ANY(ARRAY[:id::uuid]) ORDER BY order_id, line;
-SELECT order_id, from_status, to_status, changed_at, changed_by, reason
-    FROM order_status_history WHERE order_id = ANY(ARRAY[:id::uuid]) ORDER BY order_id, sequence;
 SQL
 echo
 log "pgbench: the same statements, $CLIENTS clients, ${SECONDS_RUN}s"

@@ -144,7 +144,6 @@ h2() {  # name pid port path body clients streams [auth]
     done=$(echo "$out" | sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p')
     rps=$(echo "$out" | sed -n 's/.*finished in .*, \([0-9.]*\) req\/s.*/\1/p')
     failed=$(echo "$out" | sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p')
-    # A gRPC error still answers HTTP 200: count grpc-status on a sample call too.
     echo "$name $rps $(per_request_us "$server" "$done") $(per_request_us "$pg" "$done") ${failed:-0}" >>"$WORK/results"
 }
 
@@ -167,7 +166,8 @@ pgb() {  # name pgbench-args...
     echo "$name $tps - $(per_request_us "$pg" "$count") 0" >>"$WORK/results"
 }
 
-# Every answer must be OK, or the figures measure errors.
+# Every answer must be OK, or the figures measure errors (a gRPC error still
+# answers HTTP 200, so h2load would count it as a success).
 for call in "get.bin GetProduct" "list.bin ListProducts" "update.bin UpdateProduct"; do
     set -- $call
     status="$(curl -s --http2-prior-knowledge -o /dev/null -D - -H 'content-type: application/grpc' -H 'te: trailers' \
@@ -201,6 +201,7 @@ for round in $(seq 1 "$ROUNDS"); do
     stop_process "$server_pid" 10 || true
 done
 
+echo "per-run figures (workload req/s server_us pg_us failed):" >&2
 cat "$WORK/results" >&2
 python3 - "$WORK/results" <<'PY'
 import statistics, sys

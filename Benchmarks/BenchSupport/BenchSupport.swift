@@ -1,8 +1,18 @@
-// What the benchmark drivers share: latency percentiles and waiting for a
-// server to report SERVING.
+// What the benchmark drivers share: a channel to the target, latency
+// percentiles and waiting for a server to report SERVING.
 import Foundation
 import GRPCProtos
 import RPC
+
+/// A channel to `target`; exits 2, naming `tool`, when it is not an address.
+public func openChannel(to target: String, tool: String) -> RPCChannel {
+    do {
+        return try RPCChannel(target: target)
+    } catch {
+        FileHandle.standardError.write(Data("\(tool): cannot use target \(target): \(error)\n".utf8))
+        exit(2)
+    }
+}
 
 /// The `p`th percentile (0–100) of ascending `sorted`, nearest rank.
 public func percentile(_ sorted: [Double], _ p: Double) -> Double {

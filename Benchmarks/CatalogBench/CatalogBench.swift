@@ -110,13 +110,7 @@ func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
 struct CatalogBench {
     static func main() async {
         let options = Options(CommandLine.arguments)
-        let channel: RPCChannel
-        do {
-            channel = try RPCChannel(target: options.target)
-        } catch {
-            FileHandle.standardError.write(Data("catalog-bench: cannot use target \(options.target): \(error)\n".utf8))
-            exit(2)
-        }
+        let channel = openChannel(to: options.target, tool: "catalog-bench")
         defer { channel.close() }
 
         if let seconds = options.waitReady {

@@ -53,13 +53,7 @@ struct Options {
 struct OrderBench {
     static func main() async {
         let options = Options(CommandLine.arguments)
-        let channel: RPCChannel
-        do {
-            channel = try RPCChannel(target: options.target)
-        } catch {
-            FileHandle.standardError.write(Data("order-bench: cannot use target \(options.target): \(error)\n".utf8))
-            exit(2)
-        }
+        let channel = openChannel(to: options.target, tool: "order-bench")
         defer { channel.close() }
         if let seconds = options.waitReady {
             await waitUntilServing(channel, service: OrderService.name, seconds: seconds, tool: "order-bench")

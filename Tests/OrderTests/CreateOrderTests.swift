@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPorts
 import RestaurantAPI
 import RPC
 import ServiceKitTesting
@@ -115,7 +116,7 @@ struct CreateOrderTests {
 
     @Test("The catalog hangs: UNAVAILABLE naming the deadline within the upstream timeout, nothing written")
     func catalogHangs() async throws {
-        let silent = try SilentListener()
+        let silent = try LoopbackPort(listening: true)
         defer { silent.close() }
         try await OrderHarness.with(catalogTarget: "127.0.0.1:\(silent.port)") { harness in
             let started = ContinuousClock.now

@@ -1,10 +1,7 @@
 import Foundation
+import LoopbackPorts
 import Postgres
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension PostgresTests {
     @Suite struct Connections {
@@ -24,7 +21,7 @@ extension PostgresTests {
         }
 
         @Test func aServerThatNeverAnswersHitsTheConnectTimeout() async throws {
-            let listener = try SilentListener()
+            let listener = try LoopbackPort(listening: true)
             defer { listener.close() }
             var configuration = try TestDatabase.configuration(url: "postgresql://nobody:x@127.0.0.1:\(listener.port)/db")
             configuration.connectTimeout = .seconds(2)
@@ -80,35 +77,5 @@ extension PostgresTests {
                 }
             }
         }
-    }
-}
-
-/// A loopback TCP listener whose connections the kernel accepts but nobody
-/// ever answers, like a server that hangs during the handshake.
-struct SilentListener {
-    let descriptor: Int32
-    let port: Int
-
-    struct Failure: Error {}
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.descriptor = descriptor
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                bind(descriptor, address, length) == 0 && listen(descriptor, 16) == 0
-                    && getsockname(descriptor, address, &length) == 0
-            }
-        }
-        guard descriptor >= 0, bound else { throw Failure() }
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() {
-        _ = Glibc.close(descriptor)
     }
 }

@@ -13,6 +13,22 @@ extension PostgresTests {
             #expect(joined.sql == "SELECT $1 + $2")
         }
 
+        @Test func oneValueIsAScalarSeveralAnArrayAndLimitsAreWritten() async throws {
+            var one: PostgresQuery = "SELECT n FROM generate_series(1, 9) AS n WHERE "
+            one.append(.column("n", isAnyOf: [Int64(3)]))
+            #expect(one.sql == "SELECT n FROM generate_series(1, 9) AS n WHERE n = $1")
+            var several: PostgresQuery = "SELECT n FROM generate_series(1, 9) AS n WHERE n > \(Int64(0)) AND "
+            several.append(.column("n", isAnyOf: [Int64(3), 5, 42]))
+            several.append(" ORDER BY n LIMIT \(literal: 5)")
+            #expect(several.sql == "SELECT n FROM generate_series(1, 9) AS n WHERE n > $1 AND n = ANY($2) ORDER BY n LIMIT 5")
+            #expect(several.bindings.count == 2)
+            try await TestDatabase.withPool { pool in
+                let found = try await pool.query(one).map { try $0.decode(Int64.self, at: 0) }
+                let foundSeveral = try await pool.query(several).map { try $0.decode(Int64.self, at: 0) }
+                #expect(found == [3] && foundSeveral == [3, 5])
+            }
+        }
+
         @Test func composedQueriesRunWithTheirValuesBound() async throws {
             try await TestDatabase.withPool { pool in
                 var query: PostgresQuery = "SELECT count(*)::bigint FROM generate_series(1, \(Int64(20))) AS n WHERE true"

@@ -79,36 +79,6 @@ final class Gate: Sendable {
     }
 }
 
-/// A loopback port that refuses connections: bound but not listening, so
-/// no one else can take it while it is held (a closed port can be reused).
-final class ClosedPort: Sendable {
-    let port: Int
-    private let socket: Int32
-
-    init() throws {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
-        }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        guard socket >= 0, bound == 0, named == 0 else { throw RPCError(.internal, "cannot bind a loopback port") }
-        self.socket = socket
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() {
-        _ = Glibc.close(socket)
-    }
-}
-
-
 /// Logs into memory, for asserting on log lines.
 final class CapturedLogs: Sendable {
     struct Line: Sendable {

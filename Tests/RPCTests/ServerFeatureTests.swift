@@ -2,6 +2,7 @@ import Foundation
 import GRPCProtos
 import GRPCServices
 import InteropTesting
+import LoopbackPorts
 import NIOCore
 import Protobuf
 import RPC
@@ -181,7 +182,7 @@ private struct AddToken: RPCClientInterceptor {
     @Test func clientErrorsNameWhatHappened() async throws {
         // A port bound but not listening refuses connections, and no one
         // else can take it while it is held.
-        let closed = try ClosedPort()
+        let closed = try LoopbackPort(listening: false)
         defer { closed.close() }
         let channel = try channel(to: closed.port)
         do {

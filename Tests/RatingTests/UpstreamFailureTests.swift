@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPorts
 import RestaurantAPI
 import RPC
 import ServiceKitTesting
@@ -21,7 +22,7 @@ struct UpstreamFailureTests {
 
     @Test("Catalog hangs: UNAVAILABLE within the upstream timeout; a shorter caller deadline is DEADLINE_EXCEEDED")
     func catalogHangs() async throws {
-        let silent = try SilentListener()
+        let silent = try LoopbackPort(listening: true)
         defer { silent.close() }
         try await RatingHarness.with(catalogTarget: "127.0.0.1:\(silent.port)") { harness in
             let started = ContinuousClock.now

@@ -646,9 +646,9 @@ struct CatalogFormattingTests {
     }
 
     @Test func addressComesFromTheFirstVariableSet() throws {
-        let variables = CatalogOptions.addressVariables
+        let variables = CatalogEndpoint.addressVariables
         func require(_ address: String?, _ environment: [String: String]) throws(CLIError) -> String {
-            try AddressResolution.require(address, variables: variables, fallback: CatalogOptions.defaultAddress, environment: environment)
+            try AddressResolution.require(address, variables: variables, fallback: CatalogEndpoint.defaultAddress, environment: environment)
         }
         #expect(try require(nil, [:]) == "localhost:50051")
         #expect(try require(nil, ["CATALOG_ADDR": " ", "RESTAURANT_ADDR": "db:5"]) == "db:5")

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPorts
 import RestaurantAPI
 import RPC
 @testable import ServiceKit
@@ -42,7 +43,7 @@ import Testing
     }
 
     @Test func anUpstreamThatNeverAnswersTimesOutAsUnavailableWithinItsTimeout() async throws {
-        let silent = try SilentListener()
+        let silent = try LoopbackPort(listening: true)
         defer { silent.close() }
         let upstream = Upstream(dependency: Self.catalog,
                                 channel: try RPCChannel(target: "127.0.0.1:\(silent.port)", configuration: testChannelConfiguration()),

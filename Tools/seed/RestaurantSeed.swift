@@ -49,23 +49,27 @@ struct RestaurantSeed: AsyncParsableCommand {
         let ids = Dictionary(existing.map { ($0.name.lowercased(), $0.id) }, uniquingKeysWith: { first, _ in first })
 
         // Converge: import the sample products the menu does not have yet.
-        var present = Set<String>()
-        var pageToken = ""
-        repeat {
-            let page = try await client.listProducts(.with {
-                $0.pageSize = 100
-                $0.pageToken = pageToken
-            }, options: options)
-            present.formUnion(page.products.map { $0.name.lowercased() })
-            pageToken = page.nextPageToken
-        } while !pageToken.isEmpty
+        let present = Set(try await menu(client, options: options).map { $0.name.lowercased() })
         let products = seed.allProducts().filter { !present.contains($0.name.lowercased()) }
-        guard !products.isEmpty else {
+        if products.isEmpty {
             print("the sample menu is loaded: \(existing.count) categories, \(present.count) products")
-            if let rating { try await loadRatings(seed, client: client, rating: rating, options: options) }
-            if let order { try await placeOrders(seed, client: client, order: order, options: options) }
-            return
+        } else {
+            try await importProducts(products, categories: ids, client: client, options: options)
+            print("loaded the sample menu: \(existing.count) categories, \(products.count) products added")
         }
+        guard rating != nil || order != nil else { return }
+        let menu = try await menu(client, options: options)
+        if let rating {
+            try await loadRatings(Self.dishes(of: seed, on: menu, availableOnly: false), rating: rating, options: options)
+        }
+        if let order {
+            try await placeOrders(Self.dishes(of: seed, on: menu, availableOnly: true), order: order, options: options)
+        }
+    }
+
+    /// Imports `products` in one ImportProducts stream; exit 1 when any fails.
+    private func importProducts(_ products: [MenuSeed.Product], categories ids: [String: Int64],
+                                client: CatalogServiceClient, options: CallOptions) async throws {
         let result = try await client.importProducts(options: options) { requests in
             for product in products {
                 guard let categoryID = ids[product.category.lowercased()] else {
@@ -85,27 +89,34 @@ struct RestaurantSeed: AsyncParsableCommand {
         }
         for error in result.errors { print("  item \(error.index) '\(error.name)': \(error.message)") }
         guard result.failedCount == 0 else { throw ExitCode(1) }
-        print("loaded the sample menu: \(existing.count) categories, \(result.createdCount) products added")
-        if let rating { try await loadRatings(seed, client: client, rating: rating, options: options) }
-        if let order { try await placeOrders(seed, client: client, order: order, options: options) }
     }
 
-    /// Places 40 orders of the hand-written dishes from the 30 guests and
-    /// moves them along (most delivered, some cancelled, a few still in the
-    /// kitchen), the same on every run: idempotency keys make a second run
-    /// place nothing twice.
-    private func placeOrders(_ seed: MenuSeed, client: CatalogServiceClient, order: String, options: CallOptions) async throws {
-        var ids: [String: Int64] = [:]
+    /// Every product on the menu, page after page.
+    private func menu(_ client: CatalogServiceClient, options: CallOptions) async throws -> [Product] {
+        var products: [Product] = []
         var pageToken = ""
         repeat {
             let page = try await client.listProducts(.with {
                 $0.pageSize = 100
                 $0.pageToken = pageToken
             }, options: options)
-            for product in page.products where product.available { ids[product.name.lowercased()] = product.id }
+            products += page.products
             pageToken = page.nextPageToken
         } while !pageToken.isEmpty
-        let dishes = seed.products.compactMap { ids[$0.name.lowercased()] }
+        return products
+    }
+
+    /// The ids of the seed's hand-written dishes on `menu`, in seed order.
+    private static func dishes(of seed: MenuSeed, on menu: [Product], availableOnly: Bool) -> [Int64] {
+        let ids = Dictionary(menu.filter { $0.available || !availableOnly }.map { ($0.name.lowercased(), $0.id) }) { _, last in last }
+        return seed.products.compactMap { ids[$0.name.lowercased()] }
+    }
+
+    /// Places 40 orders of the hand-written dishes from the 30 guests and
+    /// moves them along (most delivered, some cancelled, a few still in the
+    /// kitchen), the same on every run: idempotency keys make a second run
+    /// place nothing twice, and it moves each order on only from where it is.
+    private func placeOrders(_ dishes: [Int64], order: String, options: CallOptions) async throws {
         guard !dishes.isEmpty else { return }
         let channel = try RPCChannel(target: order)
         defer { channel.close() }
@@ -116,7 +127,7 @@ struct RestaurantSeed: AsyncParsableCommand {
             [.confirmed], [], [.cancelled],
         ]
         var random = SplitMix64(seed: 4242)
-        var placed = 0
+        var moves = 0
         for index in 0..<40 {
             let items = (0..<Int.random(in: 1...3, using: &random)).map { _ in
                 OrderItemInput.with {
@@ -130,9 +141,11 @@ struct RestaurantSeed: AsyncParsableCommand {
                 $0.items = items
                 $0.idempotencyKey = "sample-order-\(index)"
             }, options: options)
-            guard created.statusHistory.count == 1 else { continue }  // placed by an earlier run
-            placed += 1
-            for status in path {
+            // The same key returns the order an earlier (perhaps interrupted)
+            // run placed: go on from the status it reached.
+            let reached = path.firstIndex(of: created.status).map { $0 + 1 } ?? 0
+            for status in path.dropFirst(reached) {
+                moves += 1
                 if status == .cancelled {
                     _ = try await orders.cancelOrder(.with {
                         $0.id = created.id
@@ -146,27 +159,14 @@ struct RestaurantSeed: AsyncParsableCommand {
                 }
             }
         }
-        print(placed == 0 ? "the sample orders are placed" : "placed \(placed) sample orders")
+        print("sample orders: 40 in place, \(moves) status changes made")
     }
 
     /// Rates each hand-written dish 2–8 times from 30 guests, mostly
     /// favourably, the same on every run; skipped when the first dish
     /// already has ratings.
-    private func loadRatings(_ seed: MenuSeed, client: CatalogServiceClient, rating: String,
-                             options: CallOptions) async throws {
-        var ids: [String: Int64] = [:]
-        var pageToken = ""
-        repeat {
-            let page = try await client.listProducts(.with {
-                $0.pageSize = 100
-                $0.pageToken = pageToken
-            }, options: options)
-            for product in page.products { ids[product.name.lowercased()] = product.id }
-            pageToken = page.nextPageToken
-        } while !pageToken.isEmpty
-        let dishes = seed.products.compactMap { ids[$0.name.lowercased()] }
+    private func loadRatings(_ dishes: [Int64], rating: String, options: CallOptions) async throws {
         guard let first = dishes.first else { return }
-
         let channel = try RPCChannel(target: rating)
         defer { channel.close() }
         let ratings = RatingServiceClient(channel: channel)

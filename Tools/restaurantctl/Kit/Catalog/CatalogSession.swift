@@ -3,44 +3,10 @@ import Foundation
 import RestaurantAPI
 import RPC
 
-/// Where the catalog service is and how to talk to it: `--addr`, `-o`,
-/// and the options every command that calls a server shares.
-public struct CatalogOptions: ParsableArguments, Sendable {
-    /// Variables the address comes from when `--addr` is left out, in order.
-    public static let addressVariables = ["CATALOG_ADDR", "RESTAURANT_ADDR"]
-    /// The address when neither `--addr` nor a variable says otherwise.
-    public static let defaultAddress = "localhost:50051"
-
-    @Option(name: .customLong("addr"),
-            help: ArgumentHelp("CatalogService address, host:port (default: $CATALOG_ADDR, else $RESTAURANT_ADDR, else localhost:50051).",
-                               valueName: "host:port"))
-    public var address: String?
-
-    @Option(name: .shortAndLong,
-            help: ArgumentHelp("text: for people (also 'table'); json: proto3 JSON as 'call' prints it; jsonl: the same on one line.",
-                               valueName: "format"))
-    public var output: ServiceOutput = .text
-
-    @OptionGroup public var connection: ConnectionOptions
-
-    public init() {}
-
-    /// The address to use: `--addr`, else the first variable set, else
-    /// localhost:50051.
-    public func resolvedAddress(environment: [String: String] = ProcessInfo.processInfo.environment) throws(CLIError) -> String {
-        try AddressResolution.require(address, variables: Self.addressVariables, fallback: Self.defaultAddress, environment: environment)
-    }
-}
-
 /// The catalog commands' session: a ``ServiceSession`` on CatalogService.
 public typealias CatalogSession = ServiceSession
 
 extension ServiceSession {
-    public init(_ options: CatalogOptions, streaming: Bool = false) throws(CLIError) {
-        try self.init(address: try options.resolvedAddress(), output: options.output, connection: options.connection,
-                      streaming: streaming)
-    }
-
     /// The generated CatalogService client on this session's channel.
     public var client: CatalogServiceClient { CatalogServiceClient(channel: session.channel) }
 

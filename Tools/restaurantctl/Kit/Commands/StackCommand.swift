@@ -48,23 +48,16 @@ public struct StackStatusCommand: AsyncParsableCommand {
         var detail = ""
     }
 
-    static let services: [(name: String, variables: [String], fallback: String)] = [
-        ("catalog", CatalogOptions.addressVariables, CatalogOptions.defaultAddress),
-        ("order", OrderOptions.addressVariables, OrderOptions.defaultAddress),
-        ("rating", RatingOptions.addressVariables, RatingOptions.defaultAddress),
-        ("analytics", AnalyticsOptions.addressVariables, AnalyticsOptions.defaultAddress),
-    ]
-
     public func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let connection = self.connection
         let rows = await withTaskGroup(of: (Int, Row).self) { group in
-            for (index, service) in Self.services.enumerated() {
-                let address = AddressResolution.resolve(nil, variables: service.variables, environment: environment)?.address
-                    ?? service.fallback
-                group.addTask { (index, await Self.check(Row(service: service.name, address: address), connection: connection)) }
+            for (index, endpoint) in restaurantEndpoints.enumerated() {
+                let address = AddressResolution.resolve(nil, variables: endpoint.addressVariables, environment: environment)?.address
+                    ?? endpoint.defaultAddress
+                group.addTask { (index, await Self.check(Row(service: endpoint.name, address: address), connection: connection)) }
             }
-            var rows = [Row?](repeating: nil, count: Self.services.count)
+            var rows = [Row?](repeating: nil, count: restaurantEndpoints.count)
             for await (index, row) in group { rows[index] = row }
             return rows.compactMap { $0 }
         }

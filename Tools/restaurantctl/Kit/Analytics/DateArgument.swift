@@ -2,47 +2,6 @@ import ArgumentParser
 import Foundation
 import RestaurantAPI
 
-/// Where the analytics service is and how to talk to it: `--addr`, `-o`,
-/// and the options every command that calls a server shares.
-public struct AnalyticsOptions: ParsableArguments, Sendable {
-    /// Variables the address comes from when `--addr` is left out.
-    public static let addressVariables = ["ANALYTICS_ADDR"]
-    /// The address when neither `--addr` nor a variable says otherwise.
-    public static let defaultAddress = "localhost:50054"
-
-    @Option(name: .customLong("addr"),
-            help: ArgumentHelp("AnalyticsService address, host:port (default: $ANALYTICS_ADDR, else localhost:50054).",
-                               valueName: "host:port"))
-    public var address: String?
-
-    @Option(name: .shortAndLong,
-            help: ArgumentHelp("text: for people, with charts (also 'table'); json: proto3 JSON as 'call' prints it; jsonl: the same on one line.",
-                               valueName: "format"))
-    public var output: ServiceOutput = .text
-
-    @OptionGroup public var connection: ConnectionOptions
-
-    public init() {}
-}
-
-extension ServiceSession {
-    public init(_ options: AnalyticsOptions) throws(CLIError) {
-        let address = try AddressResolution.require(options.address, variables: AnalyticsOptions.addressVariables,
-                                                    fallback: AnalyticsOptions.defaultAddress,
-                                                    environment: ProcessInfo.processInfo.environment)
-        try self.init(address: address, output: options.output, connection: options.connection)
-    }
-}
-
-/// Full names of the messages the analytics commands print.
-enum AnalyticsTypes {
-    static let package = "restaurant.analytics.v1."
-    static let dailyReport = package + "DailyReport"
-    static let dashboard = package + "GetDashboardResponse"
-    static let productPerformance = package + "ListProductPerformanceResponse"
-    static let rebuild = package + "RebuildReportsResponse"
-}
-
 /// A calendar date on the command line: `2026-03-15`, or `today` /
 /// `yesterday` on this machine's calendar.
 public struct DateArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {
