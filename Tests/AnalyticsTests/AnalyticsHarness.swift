@@ -15,9 +15,11 @@ struct AnalyticsHarness: Sendable {
     let client: AnalyticsServiceClient
     let service: ServiceHarness
 
-    static func with<T>(timeZone: String = "UTC", _ body: (AnalyticsHarness) async throws -> T) async throws -> T {
+    /// - Parameter poolSize: the service's most connections.
+    static func with<T>(timeZone: String = "UTC", poolSize: Int = 4,
+                        _ body: (AnalyticsHarness) async throws -> T) async throws -> T {
         let definition = Analytics.definition(environment: ["ANALYTICS_TIME_ZONE": timeZone])
-        return try await ServiceHarness.with(definition, role: "analytics") { service in
+        return try await ServiceHarness.with(definition, role: "analytics", poolSize: poolSize) { service in
             try await body(AnalyticsHarness(client: AnalyticsServiceClient(channel: service.channel), service: service))
         }
     }

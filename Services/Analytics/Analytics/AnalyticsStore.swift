@@ -86,16 +86,16 @@ struct AnalyticsStore: Sendable {
         var orders: [UUID: StoredOrder] = [:]
         for row in try await transaction.query("""
             SELECT order_id, sequence, occurred_us, counted, business_day - DATE '1970-01-01', created_hour, total_cents
-            FROM orders WHERE order_id = ANY(\(ids))
-            """) {
+            FROM orders
+            """ + " WHERE " + .column("order_id", isAnyOf: ids)) {
             let (id, sequence, occurred, counted, day, hour, total) = try row.decode((UUID, Int64, Int64, Bool, Int32, Int32, Int64).self)
             orders[id] = StoredOrder(
                 sequence: sequence, occurredAt: Self.date(micros: occurred),
                 contribution: .init(day: BusinessDay(number: Int(day)), hour: Int(hour), counted: counted, totalCents: total, items: []))
         }
         for row in try await transaction.query("""
-            SELECT order_id, product_id, quantity, subtotal_cents FROM order_items WHERE order_id = ANY(\(ids)) ORDER BY order_id, line
-            """) {
+            SELECT order_id, product_id, quantity, subtotal_cents FROM order_items
+            """ + " WHERE " + .column("order_id", isAnyOf: ids) + " ORDER BY order_id, line") {
             let (id, product, quantity, subtotal) = try row.decode((UUID, Int64, Int32, Int64).self)
             orders[id]?.contribution.items.append((product, Int64(quantity), subtotal))
         }
@@ -119,7 +119,7 @@ struct AnalyticsStore: Sendable {
                 counted = EXCLUDED.counted, created_at = EXCLUDED.created_at, business_day = EXCLUDED.business_day,
                 created_hour = EXCLUDED.created_hour, total_cents = EXCLUDED.total_cents
             """)
-        try await transaction.execute("DELETE FROM order_items WHERE order_id = ANY(\(snapshots.map(\.orderID)))")
+        try await transaction.execute("DELETE FROM order_items WHERE " + .column("order_id", isAnyOf: snapshots.map(\.orderID)))
         var orderIDs: [UUID] = [], lines: [Int32] = [], products: [Int64] = [], names: [String] = []
         var quantities: [Int32] = [], subtotals: [Int64] = [], created: [Int64] = [], counted: [Bool] = []
         for snapshot in snapshots {
@@ -216,9 +216,9 @@ struct AnalyticsStore: Sendable {
                     SELECT i.created_at, i.product_name FROM order_items i
                     WHERE i.product_id = t.product_id AND i.counted
                     ORDER BY i.created_at DESC, i.order_id DESC, i.line LIMIT 1)
-                WHERE t.product_id = ANY(\(ids)) AND t.orders > 0
-                """)
-            try await transaction.execute("DELETE FROM product_totals WHERE product_id = ANY(\(ids)) AND orders = 0")
+                WHERE t.orders > 0
+                """ + " AND " + .column("t.product_id", isAnyOf: ids))
+            try await transaction.execute("DELETE FROM product_totals WHERE orders = 0 AND " + .column("product_id", isAnyOf: ids))
         }
         if changes.countedOrders != 0 {
             try await transaction.execute("UPDATE counters SET counted_orders = counted_orders + \(changes.countedOrders)")
