@@ -112,8 +112,8 @@ struct RatingStore: Sendable {
     func summaries(productIDs: [Int64]) async throws -> [Int64: StarCounts] {
         let rows = try await pool.query("""
             SELECT product_id, stars_1, stars_2, stars_3, stars_4, stars_5, version
-            FROM rating_summaries WHERE product_id = ANY(\(productIDs))
-            """)
+            FROM rating_summaries
+            """ + " WHERE " + .column("product_id", isAnyOf: productIDs))
         var result: [Int64: StarCounts] = [:]
         for row in rows {
             let counts = try Self.starCounts(from: row)

@@ -20,13 +20,17 @@ struct RatingHarness: Sendable {
     let catalogService: ServiceHarness
 
     /// Runs `body` against a fresh catalog and rating service.
-    /// - Parameter catalogTarget: `CATALOG_ADDR` instead of the catalog
-    ///   (a closed port, a silent listener), for failure tests.
-    static func with<T>(catalogTarget: String? = nil, _ body: (RatingHarness) async throws -> T) async throws -> T {
+    /// - Parameters:
+    ///   - catalogTarget: `CATALOG_ADDR` instead of the catalog (a closed
+    ///     port, a silent listener), for failure tests.
+    ///   - poolSize: the rating service's most connections.
+    static func with<T>(catalogTarget: String? = nil, poolSize: Int = 4,
+                        _ body: (RatingHarness) async throws -> T) async throws -> T {
         try await ServiceHarness.with(Catalog.definition, role: "catalog") { catalogService in
             let environment = ["CATALOG_ADDR": catalogTarget ?? "127.0.0.1:\(catalogService.port)",
                                "UPSTREAM_TOKEN": ServiceHarness.token]
-            return try await ServiceHarness.with(Ratings.definition, role: "rating", environment: environment) { service in
+            return try await ServiceHarness.with(Ratings.definition, role: "rating", environment: environment,
+                                                 poolSize: poolSize) { service in
                 try await body(RatingHarness(ratings: RatingServiceClient(channel: service.channel),
                                              catalog: CatalogServiceClient(channel: catalogService.channel),
                                              service: service, catalogService: catalogService))
