@@ -24,6 +24,11 @@ public struct ServiceConfiguration: Sendable {
     /// `UPSTREAM_TOKEN`: the bearer token this service presents to the
     /// services it calls (one of their `AUTH_TOKENS`); nil when unset.
     public var upstreamToken: String?
+    /// `MIGRATION_LOCK_TIMEOUT_MS` (default 2000) and
+    /// `MIGRATION_STATEMENT_TIMEOUT_S` (default 600): how long a migration
+    /// statement may wait for a lock (live queries queue behind it that
+    /// long at most) and run.
+    public var migrationLimits: PostgresMigrator.Limits
 
     /// Reads the configuration of `service` from `environment`.
     /// - Parameters:
@@ -67,6 +72,21 @@ public struct ServiceConfiguration: Sendable {
         }
         self.upstreams = upstreams
         upstreamToken = environment["UPSTREAM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        migrationLimits = PostgresMigrator.Limits()
+        if let milliseconds = try Self.positiveInteger(environment, "MIGRATION_LOCK_TIMEOUT_MS") {
+            migrationLimits.lockTimeout = .milliseconds(milliseconds)
+        }
+        if let seconds = try Self.positiveInteger(environment, "MIGRATION_STATEMENT_TIMEOUT_S") {
+            migrationLimits.statementTimeout = .seconds(seconds)
+        }
+    }
+
+    private static func positiveInteger(_ environment: [String: String], _ variable: String) throws(ConfigurationError) -> Int? {
+        guard let value = environment[variable], !value.isEmpty else { return nil }
+        guard let number = Int(value), number > 0 else {
+            throw ConfigurationError(variable: variable, problem: "'\(value)' is not a positive whole number")
+        }
+        return number
     }
 
     /// Parses `host:port` (or `:port` when a default host is allowed).

@@ -20,6 +20,9 @@ public struct ServiceDefinition: Sendable {
     public var schema: String
     /// The directory of the service's numbered `.sql` migrations.
     public var migrations: URL
+    /// The first of those migrations the migration lint judges; earlier ones
+    /// predate it and, being applied by existing installs, cannot change.
+    public var migrationsLintedFrom: Int
     /// ServiceKit's tables the service uses (outbox, processed events,
     /// idempotency keys), created before its own migrations.
     public var tables: Set<ServiceKitTable>
@@ -31,7 +34,7 @@ public struct ServiceDefinition: Sendable {
     public var makeServices: @Sendable (ServiceContext) async throws -> [RPCService]
 
     public init(name: String, grpcServiceName: String, defaultPort: Int, schema: String,
-                migrations: URL, tables: Set<ServiceKitTable> = [], upstreams: [UpstreamDependency] = [],
+                migrations: URL, migrationsLintedFrom: Int = 1, tables: Set<ServiceKitTable> = [], upstreams: [UpstreamDependency] = [],
                 descriptorFiles: [EmbeddedFileDescriptor] = ServiceDefinition.contractDescriptors,
                 makeServices: @escaping @Sendable (ServiceContext) async throws -> [RPCService]) {
         self.name = name
@@ -39,6 +42,7 @@ public struct ServiceDefinition: Sendable {
         self.defaultPort = defaultPort
         self.schema = schema
         self.migrations = migrations
+        self.migrationsLintedFrom = migrationsLintedFrom
         self.tables = tables
         self.upstreams = upstreams
         self.descriptorFiles = descriptorFiles

@@ -21,9 +21,22 @@ public enum ServiceRunner {
 
     /// Runs until terminated, then exits: 0 after a clean shutdown, 78
     /// (EX_CONFIG) for a bad setting, 1 for any other failure to start.
+    ///
+    /// Other commands (`<name>-service help` lists them) work on the
+    /// service's schema and exit: `migrate` applies pending migrations,
+    /// `db-status` prints applied and pending migrations, invalid indexes,
+    /// blocking locks and long transactions.
     public static func run(_ definition: ServiceDefinition) async -> Never {
         do {
-            try await serve(definition)
+            switch CommandLine.arguments.dropFirst().first {
+            case nil, "serve": try await serve(definition)
+            case "migrate": try await migrate(definition, apply: true)
+            case "db-status": try await migrate(definition, apply: false)
+            case "help", "-h", "--help": print(usage(definition))
+            case let other?:
+                FileHandle.standardError.write(Data("\(definition.name)-service: unknown command '\(other)'\n\(usage(definition))\n".utf8))
+                exit(64)
+            }
             exit(0)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("\(definition.name)-service: configuration error: \(error)\n".utf8))
@@ -32,6 +45,40 @@ public enum ServiceRunner {
             FileHandle.standardError.write(Data("\(definition.name)-service: failed to start: \(error)\n".utf8))
             exit(1)
         }
+    }
+
+    static func usage(_ definition: ServiceDefinition) -> String {
+        """
+        usage: \(definition.name)-service [serve | migrate | db-status | help]
+          serve      run the service (the default), configured by the environment
+          migrate    apply pending migrations to the schema, then exit
+          db-status  print applied and pending migrations, invalid indexes,
+                     blocking locks and long transactions on the schema
+        """
+    }
+
+    /// `migrate` (apply pending migrations) or `db-status` (print the status).
+    static func migrate(_ definition: ServiceDefinition, apply: Bool) async throws {
+        let configuration = try ServiceConfiguration(service: definition.name, defaultPort: definition.defaultPort,
+                                                     schema: definition.schema, upstreams: [])
+        ServiceLogging.bootstrap(level: configuration.logLevel)
+        let schema = configuration.database.schema ?? definition.schema
+        let migrators = try Self.migrators(definition, schema: schema, limits: configuration.migrationLimits)
+        let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"))
+        do {
+            for migrator in migrators {
+                if apply {
+                    let applied = try await migrator.run(on: pool)
+                    print("\(migrator.historyTable): \(applied.isEmpty ? "up to date" : "applied " + applied.map(\.fileName).joined(separator: ", "))")
+                } else {
+                    print(try await migrator.status(on: pool))
+                }
+            }
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
     }
 
     static func serve(_ definition: ServiceDefinition) async throws {
@@ -48,7 +95,7 @@ public enum ServiceRunner {
 
         // DB_SCHEMA may move the service to another schema; migrate that one.
         let schema = configuration.database.schema ?? definition.schema
-        let migrators = try Self.migrators(definition, schema: schema)
+        let migrators = try Self.migrators(definition, schema: schema, limits: configuration.migrationLimits)
         let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"))
         let health = HealthService(statuses: [definition.grpcServiceName: .notServing])
         let registry = MetricsRegistry(service: definition.name)
@@ -104,11 +151,13 @@ public enum ServiceRunner {
 
     /// ServiceKit's tables the definition asks for, then its own migrations,
     /// both on `schema`.
-    static func migrators(_ definition: ServiceDefinition, schema: String) throws -> [PostgresMigrator] {
+    static func migrators(_ definition: ServiceDefinition, schema: String,
+                          limits: PostgresMigrator.Limits = .init()) throws -> [PostgresMigrator] {
         [
             try PostgresMigrator(migrations: ServiceKitTable.migrations(for: definition.tables), schema: schema,
-                                 historyTable: ServiceKitTable.historyTable),
-            try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations), schema: schema),
+                                 historyTable: ServiceKitTable.historyTable, limits: limits),
+            try PostgresMigrator(migrations: PostgresMigration.load(from: definition.migrations), schema: schema,
+                                 lintedFrom: definition.migrationsLintedFrom, limits: limits),
         ]
     }
 

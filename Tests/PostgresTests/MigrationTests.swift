@@ -32,7 +32,8 @@ extension PostgresTests {
                 INSERT INTO runs VALUES (2);
                 """),
             PostgresMigration(version: 3, name: "index", sql: """
-                CREATE INDEX products_name_idx ON products (name);
+                -- migrate: no-transaction
+                CREATE INDEX CONCURRENTLY IF NOT EXISTS products_name_idx ON products (name);
                 INSERT INTO runs VALUES (3);
                 """),
         ]
@@ -96,11 +97,11 @@ extension PostgresTests {
                     let error = await #expect(throws: PostgresMigrationError.self) {
                         try await PostgresMigrator(migrations: [Self.migrations[0], broken]).run(on: pool)
                     }
-                    guard case .failed(let file, let cause) = error else {
+                    guard case .failed(let file, let line, let cause) = error else {
                         Issue.record("expected failed, got \(String(describing: error))")
                         return
                     }
-                    #expect(file == "0002_broken.sql" && cause.code == .other(sqlState: "42P01"))
+                    #expect(file == "0002_broken.sql" && line == 1 && cause.code == .other(sqlState: "42P01"))
                     let half = try await pool.query("SELECT to_regclass('half') IS NULL AS gone")
                     #expect(try half[0].decode(Bool.self, at: 0))
                     let applied = try await pool.query("SELECT version FROM schema_migrations")

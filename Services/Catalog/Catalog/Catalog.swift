@@ -11,7 +11,9 @@ public enum Catalog {
         grpcServiceName: CatalogService.name,
         defaultPort: 50051,
         schema: "catalog",
-        migrations: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
+        migrations: Bundle.module.url(forResource: "Migrations", withExtension: nil)!,
+        // 0002 builds an index and checks without CONCURRENTLY / NOT VALID.
+        migrationsLintedFrom: 3
     ) { context in
         let store = CatalogStore(pool: context.pool)
         let events = MenuEventHub(store: store, logger: context.logger)

@@ -43,6 +43,9 @@ extension CatalogStore {
         if request.featuredOnly { query.append(" AND p.featured") }
         if let min = request.minPriceCents { query.append(" AND p.price_cents >= \(min)") }
         if let max = request.maxPriceCents { query.append(" AND p.price_cents <= \(max)") }
+        if !listing.dietary.isEmpty {
+            query.append(" AND p.dietary_restrictions @> \(DietaryRestrictions.names(listing.dietary))")
+        }
         if listing.isSearch { query.append(" AND p.search @@ q.query") }
         return query
     }

@@ -18,13 +18,13 @@ struct CatalogStore: Sendable {
     var menuChannel: String { pool.configuration.schema ?? "catalog" }
 
     /// How many columns ``productSelectList`` selects.
-    static let productColumnCount = 16
+    static let productColumnCount = 17
 
     /// The columns ``product(from:)`` reads, of products `p` joined with their category `c`.
     static let productSelectList: PostgresQuery = """
         SELECT p.id, p.category_id, c.name, p.name, p.description, p.price_cents, p.preparation_minutes,
                p.calories, p.available, p.featured, p.tags, p.created_at, p.updated_at, p.archived_at IS NOT NULL,
-               p.rating_average, p.rating_count
+               p.rating_average, p.rating_count, p.dietary_restrictions
         """
 
     /// Products joined with their category.
@@ -87,9 +87,10 @@ struct CatalogStore: Sendable {
     private func insertion(of input: ProductInput) -> PostgresQuery {
         announcing(.productCreated, """
             INSERT INTO products (category_id, name, description, price_cents, preparation_minutes,
-                                  calories, available, featured, tags)
+                                  calories, available, featured, tags, dietary_restrictions)
             SELECT id, \(input.name), \(input.description), \(input.priceCents), \(input.preparationMinutes),
-                   \(input.calories), \(input.available), \(input.featured), \(input.tags)
+                   \(input.calories), \(input.available), \(input.featured), \(input.tags),
+                   \(DietaryRestrictions.names(input.dietaryRestrictions))
             FROM categories WHERE id = \(input.categoryID)
             """)
     }
@@ -116,6 +117,9 @@ struct CatalogStore: Sendable {
         if let available = changes.available { assignments.append(", available = \(available)") }
         if let featured = changes.featured { assignments.append(", featured = \(featured)") }
         if let tags = changes.tags { assignments.append(", tags = \(tags)") }
+        if let dietary = changes.dietaryRestrictions {
+            assignments.append(", dietary_restrictions = \(DietaryRestrictions.names(dietary))")
+        }
         do {
             return try await pool.write(announcing(.productUpdated, "UPDATE products SET " + assignments
                 + " WHERE id = \(id) AND archived_at IS NULL")).first.map(Self.product(from:))
@@ -220,9 +224,9 @@ struct CatalogStore: Sendable {
 
     static func product(from row: PostgresRow) throws -> Product {
         let (id, categoryID, categoryName, name, description, price, preparation, calories, available, featured,
-             tags, createdAt, updatedAt, archived, ratingAverage, ratingCount) =
+             tags, createdAt, updatedAt, archived, ratingAverage, ratingCount, dietary) =
             try row.decode((Int64, Int64, String, String, String, Int64, Int32, Int32?, Bool, Bool, [String], Date, Date, Bool,
-                            Double, Int32).self)
+                            Double, Int32, [String]).self)
         return .with {
             $0.id = id
             $0.categoryId = categoryID
@@ -235,6 +239,7 @@ struct CatalogStore: Sendable {
             $0.available = available
             $0.featured = featured
             $0.tags = tags
+            $0.dietaryRestrictions = DietaryRestrictions.restrictions(named: dietary)
             $0.createdAt = Google_Protobuf_Timestamp(microsecondsOf: createdAt)
             $0.updatedAt = Google_Protobuf_Timestamp(microsecondsOf: updatedAt)
             $0.archived = archived

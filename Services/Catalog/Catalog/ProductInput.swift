@@ -15,6 +15,7 @@ struct ProductInput: Sendable {
     var available: Bool
     var featured: Bool
     var tags: [String]
+    var dietaryRestrictions: [DietaryRestriction]
 
     /// Validates a create request with the contract's rules and messages.
     init(_ request: CreateProductRequest) throws(RPCError) {
@@ -27,6 +28,8 @@ struct ProductInput: Sendable {
         available = request.available ?? true
         featured = request.featured
         tags = try Self.tags(request.tags, field: "tags")
+        dietaryRestrictions = try DietaryRestrictions.validated(request.dietaryRestrictions, field: "dietary_restrictions",
+                                                                 implying: true)
     }
 
     static func category(_ id: Int64, field: String) throws(RPCError) -> Int64 {
@@ -85,6 +88,7 @@ struct ProductChanges: Sendable {
     var available: Bool?
     var featured: Bool?
     var tags: [String]?
+    var dietaryRestrictions: [DietaryRestriction]?
 
     /// The masked fields of `product`; a path named twice is applied once.
     init(_ product: Product, paths: [String]) throws(RPCError) {
@@ -100,6 +104,9 @@ struct ProductChanges: Sendable {
             case "available": available = product.available
             case "featured": featured = product.featured
             case "tags": tags = try ProductInput.tags(product.tags, field: "product.tags")
+            case "dietary_restrictions":
+                dietaryRestrictions = try DietaryRestrictions.validated(
+                    product.dietaryRestrictions, field: "product.dietary_restrictions", implying: true)
             default: throw RPCError(.invalidArgument, "update_mask path '\(path)' cannot be updated")
             }
         }

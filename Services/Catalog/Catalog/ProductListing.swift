@@ -30,6 +30,8 @@ struct ProductListing: Sendable {
     /// nil when the query has no searchable words or uses web search syntax.
     let prefixQuery: String?
     let searchText: String
+    /// Restrictions every listed product meets.
+    let dietary: [DietaryRestriction]
 
     init(_ request: ListProductsRequest) throws(RPCError) {
         guard request.categoryId >= 0 else { throw RPCError(.invalidArgument, "category_id must not be negative") }
@@ -39,6 +41,7 @@ struct ProductListing: Sendable {
             throw RPCError(.invalidArgument, "min_price_cents must not exceed max_price_cents")
         }
         searchText = try Validate.text(request.query, "query", length: 0...200)
+        dietary = try DietaryRestrictions.validated(request.dietary, field: "dietary", implying: false)
         let words = searchText.lowercased().split { !$0.isLetter && !$0.isNumber }
         // Quotes, -exclusions and OR mean what web search syntax says; a
         // prefix query of the bare words, ORed in, would match what they exclude.
@@ -63,7 +66,7 @@ struct ProductListing: Sendable {
     var fingerprint: String {
         "c\(request.categoryId)a\(request.availableOnly)f\(request.featuredOnly)"
             + "l\(request.minPriceCents.map(String.init) ?? "-")h\(request.maxPriceCents.map(String.init) ?? "-")"
-            + "q\(searchText)s\(request.sort.rawValue)"
+            + "q\(searchText)s\(request.sort.rawValue)d\(DietaryRestrictions.names(dietary).joined(separator: ","))"
     }
 
     var isSearch: Bool { !searchText.isEmpty }

@@ -7,6 +7,75 @@ import RestaurantProtosC
 import RPC
 import WellKnownTypes
 
+/// A dietary restriction a product meets.
+public enum DietaryRestriction: ProtobufEnum {
+    /// Not a restriction; rejected wherever a restriction is expected.
+    case unspecified
+    /// No meat or fish.
+    case vegetarian
+    /// No animal products; implies VEGETARIAN and DAIRY_FREE.
+    case vegan
+    /// No gluten.
+    case glutenFree
+    /// No milk or milk products.
+    case dairyFree
+    /// No nuts.
+    case nutFree
+    /// Prepared according to Islamic dietary law.
+    case halal
+    /// Prepared according to Jewish dietary law.
+    case kosher
+    /// A value this build does not know, kept so it survives re-encoding.
+    case unrecognized(Int32)
+
+    /// The default value, `DIETARY_RESTRICTION_UNSPECIFIED`.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .vegetarian
+        case 2: self = .vegan
+        case 3: self = .glutenFree
+        case 4: self = .dairyFree
+        case 5: self = .nutFree
+        case 6: self = .halal
+        case 7: self = .kosher
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .vegetarian: 1
+        case .vegan: 2
+        case .glutenFree: 3
+        case .dairyFree: 4
+        case .nutFree: 5
+        case .halal: 6
+        case .kosher: 7
+        case .unrecognized(let value): value
+        }
+    }
+
+    public var protoName: String? {
+        switch self {
+        case .unspecified: "DIETARY_RESTRICTION_UNSPECIFIED"
+        case .vegetarian: "DIETARY_RESTRICTION_VEGETARIAN"
+        case .vegan: "DIETARY_RESTRICTION_VEGAN"
+        case .glutenFree: "DIETARY_RESTRICTION_GLUTEN_FREE"
+        case .dairyFree: "DIETARY_RESTRICTION_DAIRY_FREE"
+        case .nutFree: "DIETARY_RESTRICTION_NUT_FREE"
+        case .halal: "DIETARY_RESTRICTION_HALAL"
+        case .kosher: "DIETARY_RESTRICTION_KOSHER"
+        case .unrecognized: nil
+        }
+    }
+
+    public static let allCases: [DietaryRestriction] = [.unspecified, .vegetarian, .vegan, .glutenFree, .dairyFree, .nutFree, .halal, .kosher]
+}
+
 /// Order of ListProducts results. Ties are always broken by id, ascending,
 /// so paging is stable.
 public enum ProductSort: ProtobufEnum {
@@ -280,6 +349,11 @@ public struct Product: ProtobufMessage {
     /// archived products.
     public var archived: Bool = false
 
+    /// The dietary restrictions the product meets, each once, in the order of
+    /// DietaryRestriction. DIETARY_RESTRICTION_VEGAN always comes with
+    /// DIETARY_RESTRICTION_VEGETARIAN and DIETARY_RESTRICTION_DAIRY_FREE.
+    public var dietaryRestrictions: [DietaryRestriction] = []
+
     /// A message with every field at its default.
     public init() {}
 
@@ -303,6 +377,7 @@ public struct Product: ProtobufMessage {
         self.createdAt = try reader.message(12, as: Google_Protobuf_Timestamp.self)
         self.updatedAt = try reader.message(13, as: Google_Protobuf_Timestamp.self)
         self.archived = reader.bool(14)
+        self.dietaryRestrictions = reader.repeatedEnum(15, as: DietaryRestriction.self)
     }
 
     @_spi(ProtobufGenerated)
@@ -322,6 +397,7 @@ public struct Product: ProtobufMessage {
         if let value = self.createdAt { try writer.setMessage(12, value) }
         if let value = self.updatedAt { try writer.setMessage(13, value) }
         writer.setBool(14, self.archived)
+        writer.setRepeatedEnum(15, self.dietaryRestrictions)
     }
 }
 
@@ -451,6 +527,12 @@ public struct CreateProductRequest: ProtobufMessage {
     /// "tags[2] must be between 1 and 50 characters".
     public var tags: [String] = []
 
+    /// Dietary restrictions the product meets; duplicates are dropped and VEGAN
+    /// adds VEGETARIAN and DAIRY_FREE. Violations: INVALID_ARGUMENT
+    /// "dietary_restrictions[0] must not be DIETARY_RESTRICTION_UNSPECIFIED",
+    /// "dietary_restrictions[1] is not a known dietary restriction (42)".
+    public var dietaryRestrictions: [DietaryRestriction] = []
+
     /// A message with every field at its default.
     public init() {}
 
@@ -468,6 +550,7 @@ public struct CreateProductRequest: ProtobufMessage {
         if reader.has(6) { self.available = reader.bool(6) }
         self.featured = reader.bool(7)
         self.tags = reader.repeatedString(8)
+        self.dietaryRestrictions = reader.repeatedEnum(9, as: DietaryRestriction.self)
     }
 
     @_spi(ProtobufGenerated)
@@ -481,6 +564,7 @@ public struct CreateProductRequest: ProtobufMessage {
         if let value = self.available { writer.setBool(6, value) }
         writer.setBool(7, self.featured)
         try writer.setRepeatedString(8, self.tags)
+        writer.setRepeatedEnum(9, self.dietaryRestrictions)
     }
 }
 
@@ -572,8 +656,8 @@ public struct UpdateProductRequest: ProtobufMessage {
 
     /// The fields to change, as paths of Product: any of category_id, name,
     /// description, price_cents, preparation_minutes, calories, available,
-    /// featured, tags. Masking calories while leaving it unset clears it;
-    /// masking tags replaces the whole list. Must name at least one path.
+    /// featured, tags, dietary_restrictions. Masking calories while leaving it unset clears it;
+    /// masking tags or dietary_restrictions replaces the whole list. Must name at least one path.
     /// Violations: INVALID_ARGUMENT "update_mask is required",
     /// "update_mask path 'rating' cannot be updated".
     public var updateMask: Google_Protobuf_FieldMask? = nil
@@ -693,6 +777,12 @@ public struct ListProductsRequest: ProtobufMessage {
     /// "page_token is invalid".
     public var pageToken: String = ""
 
+    /// Only products meeting every one of these dietary restrictions; empty
+    /// means no filter. Violations: INVALID_ARGUMENT
+    /// "dietary[0] must not be DIETARY_RESTRICTION_UNSPECIFIED",
+    /// "dietary[0] is not a known dietary restriction (42)".
+    public var dietary: [DietaryRestriction] = []
+
     /// A message with every field at its default.
     public init() {}
 
@@ -710,6 +800,7 @@ public struct ListProductsRequest: ProtobufMessage {
         self.sort = ProductSort(rawValue: reader.scalar(6, as: Int32.self))
         self.pageSize = reader.scalar(7, as: Int32.self)
         self.pageToken = reader.string(8)
+        self.dietary = reader.repeatedEnum(9, as: DietaryRestriction.self)
     }
 
     @_spi(ProtobufGenerated)
@@ -723,6 +814,7 @@ public struct ListProductsRequest: ProtobufMessage {
         writer.setScalar(6, self.sort.rawValue)
         writer.setScalar(7, self.pageSize)
         if !self.pageToken.isEmpty { try writer.setString(8, self.pageToken) }
+        writer.setRepeatedEnum(9, self.dietary)
     }
 }
 

@@ -53,8 +53,12 @@ struct DatabaseReadiness {
                 ])
                 return
             } catch let error as PostgresMigrationError {
-                // A changed or invalid migration will not fix itself; say so loudly.
-                logger.critical("migrations refused", metadata: ["error": "\(error)"])
+                if case .lockTimeout = error {
+                    logger.warning("migration postponed: a table stayed busy", metadata: ["error": "\(error)"])
+                } else {
+                    // A changed or invalid migration will not fix itself; say so loudly.
+                    logger.critical("migrations refused", metadata: ["error": "\(error)"])
+                }
             } catch {
                 attempts += 1
                 if attempts == 1 || attempts.isMultiple(of: 10) {

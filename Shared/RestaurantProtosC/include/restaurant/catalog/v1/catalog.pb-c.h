@@ -45,6 +45,44 @@ typedef struct Restaurant__Catalog__V1__UpdateProductRatingsResponse Restaurant_
 /* --- enums --- */
 
 /*
+ * A dietary restriction a product meets.
+ */
+typedef enum _Restaurant__Catalog__V1__DietaryRestriction {
+  /*
+   * Not a restriction; rejected wherever a restriction is expected.
+   */
+  RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_UNSPECIFIED = 0,
+  /*
+   * No meat or fish.
+   */
+  RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_VEGETARIAN = 1,
+  /*
+   * No animal products; implies VEGETARIAN and DAIRY_FREE.
+   */
+  RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_VEGAN = 2,
+  /*
+   * No gluten.
+   */
+  RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_GLUTEN_FREE = 3,
+  /*
+   * No milk or milk products.
+   */
+  RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_DAIRY_FREE = 4,
+  /*
+   * No nuts.
+   */
+  RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_NUT_FREE = 5,
+  /*
+   * Prepared according to Islamic dietary law.
+   */
+  RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_HALAL = 6,
+  /*
+   * Prepared according to Jewish dietary law.
+   */
+  RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_KOSHER = 7
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION)
+} Restaurant__Catalog__V1__DietaryRestriction;
+/*
  * Order of ListProducts results. Ties are always broken by id, ascending,
  * so paging is stable.
  */
@@ -264,6 +302,13 @@ struct  Restaurant__Catalog__V1__Product
    * archived products.
    */
   protobuf_c_boolean archived;
+  /*
+   * The dietary restrictions the product meets, each once, in the order of
+   * DietaryRestriction. DIETARY_RESTRICTION_VEGAN always comes with
+   * DIETARY_RESTRICTION_VEGETARIAN and DIETARY_RESTRICTION_DAIRY_FREE.
+   */
+  size_t n_dietary_restrictions;
+  Restaurant__Catalog__V1__DietaryRestriction *dietary_restrictions;
   Restaurant__Catalog__V1__Product__CaloriesCase _calories_case;
   union {
     /*
@@ -274,7 +319,7 @@ struct  Restaurant__Catalog__V1__Product
 };
 #define RESTAURANT__CATALOG__V1__PRODUCT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&restaurant__catalog__v1__product__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL, NULL, NULL, NULL, 0, RESTAURANT__CATALOG__V1__PRODUCT___CALORIES__NOT_SET, {0} }
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL, NULL, NULL, NULL, 0, 0,NULL, RESTAURANT__CATALOG__V1__PRODUCT___CALORIES__NOT_SET, {0} }
 
 
 typedef enum {
@@ -409,6 +454,14 @@ struct  Restaurant__Catalog__V1__CreateProductRequest
    */
   size_t n_tags;
   char **tags;
+  /*
+   * Dietary restrictions the product meets; duplicates are dropped and VEGAN
+   * adds VEGETARIAN and DAIRY_FREE. Violations: INVALID_ARGUMENT
+   * "dietary_restrictions[0] must not be DIETARY_RESTRICTION_UNSPECIFIED",
+   * "dietary_restrictions[1] is not a known dietary restriction (42)".
+   */
+  size_t n_dietary_restrictions;
+  Restaurant__Catalog__V1__DietaryRestriction *dietary_restrictions;
   Restaurant__Catalog__V1__CreateProductRequest__CaloriesCase _calories_case;
   union {
     /*
@@ -427,7 +480,7 @@ struct  Restaurant__Catalog__V1__CreateProductRequest
 };
 #define RESTAURANT__CATALOG__V1__CREATE_PRODUCT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&restaurant__catalog__v1__create_product_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, RESTAURANT__CATALOG__V1__CREATE_PRODUCT_REQUEST___CALORIES__NOT_SET, {0}, RESTAURANT__CATALOG__V1__CREATE_PRODUCT_REQUEST___AVAILABLE__NOT_SET, {0} }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, 0,NULL, RESTAURANT__CATALOG__V1__CREATE_PRODUCT_REQUEST___CALORIES__NOT_SET, {0}, RESTAURANT__CATALOG__V1__CREATE_PRODUCT_REQUEST___AVAILABLE__NOT_SET, {0} }
 
 
 /*
@@ -508,8 +561,8 @@ struct  Restaurant__Catalog__V1__UpdateProductRequest
   /*
    * The fields to change, as paths of Product: any of category_id, name,
    * description, price_cents, preparation_minutes, calories, available,
-   * featured, tags. Masking calories while leaving it unset clears it;
-   * masking tags replaces the whole list. Must name at least one path.
+   * featured, tags, dietary_restrictions. Masking calories while leaving it unset clears it;
+   * masking tags or dietary_restrictions replaces the whole list. Must name at least one path.
    * Violations: INVALID_ARGUMENT "update_mask is required",
    * "update_mask path 'rating' cannot be updated".
    */
@@ -614,6 +667,14 @@ struct  Restaurant__Catalog__V1__ListProductsRequest
    * "page_token is invalid".
    */
   char *page_token;
+  /*
+   * Only products meeting every one of these dietary restrictions; empty
+   * means no filter. Violations: INVALID_ARGUMENT
+   * "dietary[0] must not be DIETARY_RESTRICTION_UNSPECIFIED",
+   * "dietary[0] is not a known dietary restriction (42)".
+   */
+  size_t n_dietary;
+  Restaurant__Catalog__V1__DietaryRestriction *dietary;
   Restaurant__Catalog__V1__ListProductsRequest__MinPriceCentsCase _min_price_cents_case;
   union {
     /*
@@ -637,7 +698,7 @@ struct  Restaurant__Catalog__V1__ListProductsRequest
 };
 #define RESTAURANT__CATALOG__V1__LIST_PRODUCTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&restaurant__catalog__v1__list_products_request__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, RESTAURANT__CATALOG__V1__PRODUCT_SORT__PRODUCT_SORT_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, RESTAURANT__CATALOG__V1__LIST_PRODUCTS_REQUEST___MIN_PRICE_CENTS__NOT_SET, {0}, RESTAURANT__CATALOG__V1__LIST_PRODUCTS_REQUEST___MAX_PRICE_CENTS__NOT_SET, {0} }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, RESTAURANT__CATALOG__V1__PRODUCT_SORT__PRODUCT_SORT_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0,NULL, RESTAURANT__CATALOG__V1__LIST_PRODUCTS_REQUEST___MIN_PRICE_CENTS__NOT_SET, {0}, RESTAURANT__CATALOG__V1__LIST_PRODUCTS_REQUEST___MAX_PRICE_CENTS__NOT_SET, {0} }
 
 
 /*
@@ -1447,6 +1508,7 @@ void restaurant__catalog__v1__catalog_service__update_product_ratings(ProtobufCS
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    restaurant__catalog__v1__dietary_restriction__descriptor;
 extern const ProtobufCEnumDescriptor    restaurant__catalog__v1__product_sort__descriptor;
 extern const ProtobufCEnumDescriptor    restaurant__catalog__v1__menu_event_type__descriptor;
 extern const ProtobufCMessageDescriptor restaurant__catalog__v1__category__descriptor;

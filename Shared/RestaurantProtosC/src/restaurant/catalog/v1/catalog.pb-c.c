@@ -1177,7 +1177,7 @@ const ProtobufCMessageDescriptor restaurant__catalog__v1__product_rating__descri
   (ProtobufCMessageInit) restaurant__catalog__v1__product_rating__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor restaurant__catalog__v1__product__field_descriptors[15] =
+static const ProtobufCFieldDescriptor restaurant__catalog__v1__product__field_descriptors[16] =
 {
   {
     "id",
@@ -1359,6 +1359,18 @@ static const ProtobufCFieldDescriptor restaurant__catalog__v1__product__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dietary_restrictions",
+    16,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Restaurant__Catalog__V1__Product, n_dietary_restrictions),
+    offsetof(Restaurant__Catalog__V1__Product, dietary_restrictions),
+    &restaurant__catalog__v1__dietary_restriction__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned restaurant__catalog__v1__product__field_indices_by_name[] = {
   14,   /* field[14] = archived */
@@ -1368,6 +1380,7 @@ static const unsigned restaurant__catalog__v1__product__field_indices_by_name[] 
   2,   /* field[2] = category_name */
   12,   /* field[12] = created_at */
   4,   /* field[4] = description */
+  15,   /* field[15] = dietary_restrictions */
   9,   /* field[9] = featured */
   0,   /* field[0] = id */
   3,   /* field[3] = name */
@@ -1380,7 +1393,7 @@ static const unsigned restaurant__catalog__v1__product__field_indices_by_name[] 
 static const ProtobufCIntRange restaurant__catalog__v1__product__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor restaurant__catalog__v1__product__descriptor =
 {
@@ -1390,7 +1403,7 @@ const ProtobufCMessageDescriptor restaurant__catalog__v1__product__descriptor =
   "Restaurant__Catalog__V1__Product",
   "restaurant.catalog.v1",
   sizeof(Restaurant__Catalog__V1__Product),
-  15,
+  16,
   restaurant__catalog__v1__product__field_descriptors,
   restaurant__catalog__v1__product__field_indices_by_name,
   1,  restaurant__catalog__v1__product__number_ranges,
@@ -1550,7 +1563,7 @@ const ProtobufCMessageDescriptor restaurant__catalog__v1__list_categories_respon
   (ProtobufCMessageInit) restaurant__catalog__v1__list_categories_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor restaurant__catalog__v1__create_product_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor restaurant__catalog__v1__create_product_request__field_descriptors[10] =
 {
   {
     "category_id",
@@ -1660,12 +1673,25 @@ static const ProtobufCFieldDescriptor restaurant__catalog__v1__create_product_re
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dietary_restrictions",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Restaurant__Catalog__V1__CreateProductRequest, n_dietary_restrictions),
+    offsetof(Restaurant__Catalog__V1__CreateProductRequest, dietary_restrictions),
+    &restaurant__catalog__v1__dietary_restriction__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned restaurant__catalog__v1__create_product_request__field_indices_by_name[] = {
   6,   /* field[6] = available */
   5,   /* field[5] = calories */
   0,   /* field[0] = category_id */
   2,   /* field[2] = description */
+  9,   /* field[9] = dietary_restrictions */
   7,   /* field[7] = featured */
   1,   /* field[1] = name */
   4,   /* field[4] = preparation_minutes */
@@ -1675,7 +1701,7 @@ static const unsigned restaurant__catalog__v1__create_product_request__field_ind
 static const ProtobufCIntRange restaurant__catalog__v1__create_product_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor restaurant__catalog__v1__create_product_request__descriptor =
 {
@@ -1685,7 +1711,7 @@ const ProtobufCMessageDescriptor restaurant__catalog__v1__create_product_request
   "Restaurant__Catalog__V1__CreateProductRequest",
   "restaurant.catalog.v1",
   sizeof(Restaurant__Catalog__V1__CreateProductRequest),
-  9,
+  10,
   restaurant__catalog__v1__create_product_request__field_descriptors,
   restaurant__catalog__v1__create_product_request__field_indices_by_name,
   1,  restaurant__catalog__v1__create_product_request__number_ranges,
@@ -1959,7 +1985,7 @@ const ProtobufCMessageDescriptor restaurant__catalog__v1__delete_product_request
   (ProtobufCMessageInit) restaurant__catalog__v1__delete_product_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor restaurant__catalog__v1__list_products_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor restaurant__catalog__v1__list_products_request__field_descriptors[10] =
 {
   {
     "category_id",
@@ -2069,10 +2095,23 @@ static const ProtobufCFieldDescriptor restaurant__catalog__v1__list_products_req
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dietary",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Restaurant__Catalog__V1__ListProductsRequest, n_dietary),
+    offsetof(Restaurant__Catalog__V1__ListProductsRequest, dietary),
+    &restaurant__catalog__v1__dietary_restriction__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned restaurant__catalog__v1__list_products_request__field_indices_by_name[] = {
   1,   /* field[1] = available_only */
   0,   /* field[0] = category_id */
+  9,   /* field[9] = dietary */
   2,   /* field[2] = featured_only */
   4,   /* field[4] = max_price_cents */
   3,   /* field[3] = min_price_cents */
@@ -2084,7 +2123,7 @@ static const unsigned restaurant__catalog__v1__list_products_request__field_indi
 static const ProtobufCIntRange restaurant__catalog__v1__list_products_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor restaurant__catalog__v1__list_products_request__descriptor =
 {
@@ -2094,7 +2133,7 @@ const ProtobufCMessageDescriptor restaurant__catalog__v1__list_products_request_
   "Restaurant__Catalog__V1__ListProductsRequest",
   "restaurant.catalog.v1",
   sizeof(Restaurant__Catalog__V1__ListProductsRequest),
-  9,
+  10,
   restaurant__catalog__v1__list_products_request__field_descriptors,
   restaurant__catalog__v1__list_products_request__field_indices_by_name,
   1,  restaurant__catalog__v1__list_products_request__number_ranges,
@@ -2586,6 +2625,46 @@ const ProtobufCMessageDescriptor restaurant__catalog__v1__update_product_ratings
   1,  restaurant__catalog__v1__update_product_ratings_response__number_ranges,
   (ProtobufCMessageInit) restaurant__catalog__v1__update_product_ratings_response__init,
   NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue restaurant__catalog__v1__dietary_restriction__enum_values_by_number[8] =
+{
+  { "DIETARY_RESTRICTION_UNSPECIFIED", "RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_UNSPECIFIED", 0 },
+  { "DIETARY_RESTRICTION_VEGETARIAN", "RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_VEGETARIAN", 1 },
+  { "DIETARY_RESTRICTION_VEGAN", "RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_VEGAN", 2 },
+  { "DIETARY_RESTRICTION_GLUTEN_FREE", "RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_GLUTEN_FREE", 3 },
+  { "DIETARY_RESTRICTION_DAIRY_FREE", "RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_DAIRY_FREE", 4 },
+  { "DIETARY_RESTRICTION_NUT_FREE", "RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_NUT_FREE", 5 },
+  { "DIETARY_RESTRICTION_HALAL", "RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_HALAL", 6 },
+  { "DIETARY_RESTRICTION_KOSHER", "RESTAURANT__CATALOG__V1__DIETARY_RESTRICTION__DIETARY_RESTRICTION_KOSHER", 7 },
+};
+static const ProtobufCIntRange restaurant__catalog__v1__dietary_restriction__value_ranges[] = {
+{0, 0},{0, 8}
+};
+static const ProtobufCEnumValueIndex restaurant__catalog__v1__dietary_restriction__enum_values_by_name[8] =
+{
+  { "DIETARY_RESTRICTION_DAIRY_FREE", 4 },
+  { "DIETARY_RESTRICTION_GLUTEN_FREE", 3 },
+  { "DIETARY_RESTRICTION_HALAL", 6 },
+  { "DIETARY_RESTRICTION_KOSHER", 7 },
+  { "DIETARY_RESTRICTION_NUT_FREE", 5 },
+  { "DIETARY_RESTRICTION_UNSPECIFIED", 0 },
+  { "DIETARY_RESTRICTION_VEGAN", 2 },
+  { "DIETARY_RESTRICTION_VEGETARIAN", 1 },
+};
+const ProtobufCEnumDescriptor restaurant__catalog__v1__dietary_restriction__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "restaurant.catalog.v1.DietaryRestriction",
+  "DietaryRestriction",
+  "Restaurant__Catalog__V1__DietaryRestriction",
+  "restaurant.catalog.v1",
+  8,
+  restaurant__catalog__v1__dietary_restriction__enum_values_by_number,
+  8,
+  restaurant__catalog__v1__dietary_restriction__enum_values_by_name,
+  1,
+  restaurant__catalog__v1__dietary_restriction__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue restaurant__catalog__v1__product_sort__enum_values_by_number[7] =
 {
