@@ -66,7 +66,8 @@ public enum ServiceRunner {
         let migrators = try Self.migrators(definition, schema: schema, limits: configuration.migrationLimits)
         let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"))
         do {
-            for migrator in migrators {
+            // A service using none of ServiceKit's tables has nothing to report on them.
+            for migrator in migrators where !migrator.migrations.isEmpty {
                 if apply {
                     let applied = try await migrator.run(on: pool)
                     print("\(migrator.historyTable): \(applied.isEmpty ? "up to date" : "applied " + applied.map(\.fileName).joined(separator: ", "))")

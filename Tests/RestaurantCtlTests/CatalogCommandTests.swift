@@ -307,6 +307,38 @@ struct CatalogCommandTests {
         }
     }
 
+    @Test func dietaryRestrictions() throws {
+        try withCatalogServer { server in
+            let ctl = CatalogCLI(server: server)
+            _ = try ctl.category("Mains")
+            let curry = try ctl.run(["product", "create", "--category", "mains", "--name", "Curry", "--price", "12",
+                                     "--dietary", "vegan", "--dietary", "Gluten_Free"])
+            #expect(curry.status == 0, "\(curry)")
+            #expect(curry.stdout.contains("Dietary      vegetarian, vegan, gluten-free, dairy-free\n"), "\(curry)")
+            let curryID = try #require(curry.stdout.split(separator: "\n").first { $0.hasPrefix("ID ") }?.split(separator: " ").last)
+            let steak = try ctl.product(["--category", "mains", "--name", "Steak", "--price", "30", "--dietary", "halal"])
+            #expect(steak["dietaryRestrictions"] as? [String] == ["DIETARY_RESTRICTION_HALAL"])
+
+            let vegetarian = try ctl.run(["products", "--dietary", "vegetarian"])
+            #expect(vegetarian.status == 0 && vegetarian.stdout.contains("Curry") && !vegetarian.stdout.contains("Steak"), "\(vegetarian)")
+            let none = try ctl.run(["products", "--dietary", "vegan", "--dietary", "halal"])
+            #expect(none.status == 0 && !none.stdout.contains("Curry") && !none.stdout.contains("Steak"), "\(none)")
+
+            let updated = try ctl.run(["product", "update", String(curryID), "--dietary", "nut-free"])
+            #expect(updated.stdout.contains("Dietary      nut-free\n"), "\(updated)")
+            let cleared = try ctl.run(["product", "update", String(curryID), "--clear-dietary"])
+            #expect(cleared.stdout.contains("Dietary      -\n"), "\(cleared)")
+
+            // Unknown names are refused before anything is sent, listing the known ones.
+            let paleo = try ctl.run(["products", "--dietary", "paleo"])
+            #expect(paleo.status == 2, "\(paleo)")
+            #expect(paleo.stderr.contains("The value 'paleo' is invalid for '--dietary <restriction>'"), "\(paleo)")
+            #expect(paleo.stderr.contains("vegetarian"), "\(paleo)")
+            let both = try ctl.run(["product", "update", String(curryID), "--dietary", "vegan", "--clear-dietary"])
+            #expect(both.status == 2 && both.stderr.contains("--dietary and --clear-dietary cannot be combined"), "\(both)")
+        }
+    }
+
     @Test func authorization() throws {
         try withCatalogServer { server in
             let ctl = CatalogCLI(server: server)

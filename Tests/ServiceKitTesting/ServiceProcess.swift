@@ -37,9 +37,18 @@ public final class ServiceProcess: @unchecked Sendable {
     }
 
     /// Starts `product` with exactly `environment` (plus PATH).
-    public init(_ product: String = "catalog-service", environment: [String: String]) throws {
+    public convenience init(_ product: String = "catalog-service", arguments: [String] = [],
+                            environment: [String: String]) throws {
+        try self.init(executable: try Self.binary(product), arguments: arguments, environment: environment)
+    }
+
+    /// Starts the binary at `executable` (another build, such as the
+    /// previous release's) with exactly `environment` (plus PATH).
+    public init(executable: URL, arguments: [String] = [], environment: [String: String]) throws {
         process = Process()
-        process.executableURL = try Self.binary(product)
+        process.executableURL = executable
+        process.arguments = arguments
+        let product = executable.lastPathComponent
         var env = environment
         env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         process.environment = env

@@ -84,6 +84,8 @@ struct RestaurantSeed: AsyncParsableCommand {
                     $0.calories = product.calories
                     $0.featured = product.featured ?? false
                     $0.tags = product.tags
+                    // Tags such as "vegan" or "gluten-free" say what the dish meets.
+                    $0.dietaryRestrictions = product.tags.compactMap(DietaryRestriction.init(name:))
                 })
             }
         }

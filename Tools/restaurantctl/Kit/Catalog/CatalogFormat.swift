@@ -114,6 +114,7 @@ public enum CatalogFormat {
             ("Available", yesNo(product.available)),
             ("Featured", yesNo(product.featured)),
             ("Tags", product.tags.isEmpty ? "-" : product.tags.joined(separator: ", ")),
+            ("Dietary", product.dietaryRestrictions.isEmpty ? "-" : product.dietaryRestrictions.map(DietaryArgument.spelling).joined(separator: ", ")),
             ("Rating", ratingDetail(product.rating)),
         ]
         if !product.description.isEmpty { pairs.append(("Description", product.description)) }

@@ -35,6 +35,24 @@ public enum ProductSortArgument: String, ExpressibleByArgument, Sendable, CaseIt
     }
 }
 
+/// `--dietary` of the product commands: a dietary restriction by name
+/// (`gluten-free` or `gluten_free`).
+public struct DietaryArgument: ExpressibleByArgument, Sendable {
+    let restriction: DietaryRestriction
+
+    public init?(argument: String) {
+        guard let restriction = DietaryRestriction(name: argument) else { return nil }
+        self.restriction = restriction
+    }
+
+    public static var allValueStrings: [String] { DietaryRestriction.known.map(spelling) }
+
+    /// The option's spelling of `restriction` (`gluten-free`).
+    static func spelling(_ restriction: DietaryRestriction) -> String {
+        restriction.name.map { $0.replacingOccurrences(of: "_", with: "-") } ?? "\(restriction)"
+    }
+}
+
 /// `restaurantctl catalog products [filters]`
 public struct CatalogProductsCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -57,6 +75,7 @@ public struct CatalogProductsCommand: AsyncParsableCommand {
               restaurantctl catalog products --query "spicy chicken"
               restaurantctl catalog products --category desserts --available --sort price
               restaurantctl catalog products --min-price 5 --max-price 12.50 --featured
+              restaurantctl catalog products --dietary vegan --dietary gluten-free
               restaurantctl catalog products --page-size 50 --page-token CgQIAhAB
               restaurantctl catalog products --all -o json | jq '.products | length'
             """)
@@ -72,6 +91,10 @@ public struct CatalogProductsCommand: AsyncParsableCommand {
 
     @Flag(help: "Only featured products.")
     var featured = false
+
+    @Option(help: ArgumentHelp("Only products meeting this dietary restriction; repeatable (all must hold).",
+                               valueName: "restriction"))
+    var dietary: [DietaryArgument] = []
 
     @Option(name: .customLong("min-price"), parsing: .unconditional,
             help: ArgumentHelp("Lowest price, inclusive (e.g. 5 or 4.99).", valueName: "amount"), transform: Money.parseCents)
@@ -107,6 +130,7 @@ public struct CatalogProductsCommand: AsyncParsableCommand {
             $0.categoryId = categoryID
             $0.availableOnly = available
             $0.featuredOnly = featured
+            $0.dietary = dietary.map(\.restriction)
             $0.minPriceCents = minPrice
             $0.maxPriceCents = maxPrice
             $0.sort = sort?.sort ?? .unspecified
@@ -246,6 +270,10 @@ public struct CatalogProductCreateCommand: AsyncParsableCommand {
     @Option(name: .customLong("tag"), help: ArgumentHelp("A label such as vegan or spicy; repeatable.", valueName: "tag"))
     var tags: [String] = []
 
+    @Option(help: ArgumentHelp("A dietary restriction it meets; repeatable (vegan adds vegetarian and dairy-free).",
+                               valueName: "restriction"))
+    var dietary: [DietaryArgument] = []
+
     @Flag(help: "Highlight it on the menu.")
     var featured = false
 
@@ -269,6 +297,7 @@ public struct CatalogProductCreateCommand: AsyncParsableCommand {
             $0.available = !unavailable
             $0.featured = featured
             $0.tags = tags
+            $0.dietaryRestrictions = dietary.map(\.restriction)
         }
         try show(try await catalog.unary(CatalogService.Method.createProduct, request), catalog)
     }
@@ -282,7 +311,8 @@ public struct CatalogProductUpdateCommand: AsyncParsableCommand {
         discussion: """
             Only the fields given change: the update mask is built from the options
             (at least one is needed). --tag replaces the whole tag list;
-            --clear-tags empties it; --clear-calories makes calories unknown.
+            --clear-tags empties it; --dietary and --clear-dietary do the same for
+            dietary restrictions; --clear-calories makes calories unknown.
             Exit 69 for an unknown or deleted product (or category), 67 when a value
             breaks its rule.
 
@@ -291,6 +321,7 @@ public struct CatalogProductUpdateCommand: AsyncParsableCommand {
               restaurantctl catalog product update 42 --name "Margherita DOP" \\
                   --featured true
               restaurantctl catalog product update 42 --tag vegetarian --tag classic
+              restaurantctl catalog product update 42 --dietary vegan --dietary nut-free
               restaurantctl catalog product update 42 --clear-tags --clear-calories
               restaurantctl catalog product update 42 --category pizzas --available false
             """)
@@ -323,6 +354,12 @@ public struct CatalogProductUpdateCommand: AsyncParsableCommand {
     @Flag(name: .customLong("clear-tags"), help: "Remove every tag.")
     var clearTags = false
 
+    @Option(help: ArgumentHelp("Replace its dietary restrictions with these; repeatable.", valueName: "restriction"))
+    var dietary: [DietaryArgument] = []
+
+    @Flag(name: .customLong("clear-dietary"), help: "Remove every dietary restriction.")
+    var clearDietary = false
+
     @Option(help: ArgumentHelp("Featured or not: true or false.", valueName: "true|false"), transform: BoolWord.transform)
     var featured: Bool?
 
@@ -340,8 +377,9 @@ public struct CatalogProductUpdateCommand: AsyncParsableCommand {
     public func validate() throws {
         if calories != nil, clearCalories { throw ValidationError("--calories and --clear-calories cannot be combined") }
         if !tags.isEmpty, clearTags { throw ValidationError("--tag and --clear-tags cannot be combined") }
+        if !dietary.isEmpty, clearDietary { throw ValidationError("--dietary and --clear-dietary cannot be combined") }
         if maskPaths.isEmpty {
-            throw ValidationError("nothing to update: give at least one of --name, --price, --description, --prep-minutes, --calories, --clear-calories, --tag, --clear-tags, --featured, --available, --category")
+            throw ValidationError("nothing to update: give at least one of --name, --price, --description, --prep-minutes, --calories, --clear-calories, --tag, --clear-tags, --dietary, --clear-dietary, --featured, --available, --category")
         }
     }
 
@@ -357,6 +395,7 @@ public struct CatalogProductUpdateCommand: AsyncParsableCommand {
         if available != nil { paths.append("available") }
         if featured != nil { paths.append("featured") }
         if !tags.isEmpty || clearTags { paths.append("tags") }
+        if !dietary.isEmpty || clearDietary { paths.append("dietary_restrictions") }
         return paths
     }
 
@@ -374,6 +413,7 @@ public struct CatalogProductUpdateCommand: AsyncParsableCommand {
             $0.available = available ?? false
             $0.featured = featured ?? false
             $0.tags = clearTags ? [] : tags
+            $0.dietaryRestrictions = dietary.map(\.restriction)
         }
         let request = UpdateProductRequest.with {
             $0.product = product
