@@ -155,6 +155,22 @@ extension PostgresTests {
             }
         }
 
+        @Test func anOverriddenRuleIsLoggedWhenTheMigrationIsApplied() async throws {
+            let logs = CapturedLogs()
+            try await Self.withProducts(rows: 10, logs: logs) { pool, _ in
+                let allowed = PostgresMigration(version: 2, name: "small_table", sql: """
+                    -- migrate: allow index-without-concurrently
+                    CREATE INDEX products_name_idx ON products (name);
+                    """)
+                try await PostgresMigrator(migrations: [Self.create, allowed]).run(on: pool)
+                let overrides = logs.all.filter { $0.message == "migration overrides a lint rule" }
+                #expect(overrides.count == 1)
+                #expect(overrides.first?.level == .warning)
+                #expect(overrides.first?.metadata["rule"] == "index-without-concurrently")
+                #expect(overrides.first?.metadata["file"] == "0002_small_table.sql" && overrides.first?.metadata["line"] == "2")
+            }
+        }
+
         @Test func aBusyTableMakesTheMigrationGiveUpAndRetryWithoutStallingLiveQueries() async throws {
             let logs = CapturedLogs()
             try await Self.withProducts(logs: logs) { pool, configuration in
