@@ -157,7 +157,7 @@ let package = Package(
         ], path: "Tools/restaurantctl/Kit"),
         .executableTarget(name: "restaurantctl", dependencies: ["RestaurantCtlKit"],
                           path: "Tools/restaurantctl", exclude: ["Kit", "README.md"], sources: ["main.swift"]),
-        .testTarget(name: "RestaurantCtlTests", dependencies: ["RestaurantCtlKit"],
+        .testTarget(name: "RestaurantCtlTests", dependencies: ["RestaurantCtlKit", "LoopbackPorts"],
                     path: "Tests/RestaurantCtlTests", exclude: ["Fixtures"]),
 
         .executableTarget(name: "postgres-bench", dependencies: [
@@ -175,7 +175,8 @@ let package = Package(
             "RestaurantAPI", "RPC", "SeededRandom", "WellKnownTypes", "BenchSupport",
         ], path: "Benchmarks/AnalyticsBench"),
 
-        // Loopback ports held for tests: silent listeners, refusing ports.
+        // Loopback ports held for tests: silent listeners, refusing ports,
+        // and the ports a service started on port 0 announces.
         .target(name: "LoopbackPorts", path: "Tests/LoopbackPorts"),
         .testTarget(name: "PostgresTests", dependencies: [
             "Postgres", "LoopbackPorts",
@@ -190,7 +191,7 @@ let package = Package(
         // What every service's tests share: the test cluster, schemas, the
         // service run in-process or as a real process, expectations.
         .target(name: "ServiceKitTesting", dependencies: [
-            "ServiceKit", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "RestaurantAPI", "WellKnownTypes",
+            "ServiceKit", "LoopbackPorts", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "RestaurantAPI", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/ServiceKitTesting"),
         .testTarget(name: "ServiceKitTests", dependencies: [
@@ -210,7 +211,7 @@ let package = Package(
             "WellKnownTypes",
         ], path: "Tests/RatingTests"),
         .testTarget(name: "CatalogTests", dependencies: [
-            "Catalog", "ServiceKit", "ServiceKitTesting", "RestaurantAPI", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "WellKnownTypes",
+            "Catalog", "ServiceKit", "ServiceKitTesting", "LoopbackPorts", "RestaurantAPI", "RPC", "Postgres", "GRPCProtos", "GRPCServices", "WellKnownTypes",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Tests/CatalogTests"),

@@ -6,7 +6,8 @@ import Postgres
 /// "Configuration"). Parsing fails on the first bad value with a
 /// ``ConfigurationError`` naming the variable.
 public struct ServiceConfiguration: Sendable {
-    /// `LISTEN_ADDR`: where the gRPC server listens (default `0.0.0.0:<port>`).
+    /// `LISTEN_ADDR`: where the gRPC server listens (default `0.0.0.0:<port>`);
+    /// port 0 takes a free one, which the runner announces.
     public var listenHost: String
     public var listenPort: Int
     /// `DATABASE_URL`, `DB_SCHEMA` (default: the service's schema) and the
@@ -14,7 +15,8 @@ public struct ServiceConfiguration: Sendable {
     public var database: PostgresConfiguration
     /// `AUTH_TOKENS`: bearer tokens accepted for mutating calls.
     public var authTokens: Set<String>
-    /// `METRICS_ADDR`: where Prometheus metrics are served; none when unset.
+    /// `METRICS_ADDR`: where Prometheus metrics are served; none when unset;
+    /// port 0 as for `LISTEN_ADDR`.
     public var metricsAddress: (host: String, port: Int)?
     /// `LOG_LEVEL` (default info).
     public var logLevel: Logger.Level
@@ -37,7 +39,7 @@ public struct ServiceConfiguration: Sendable {
     public init(service: String, defaultPort: Int, schema: String, upstreams dependencies: [UpstreamDependency] = [],
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
         (listenHost, listenPort) = try Self.address(environment["LISTEN_ADDR"] ?? "0.0.0.0:\(defaultPort)",
-                                                   variable: "LISTEN_ADDR", defaultHost: "0.0.0.0")
+                                                   variable: "LISTEN_ADDR", defaultHost: "0.0.0.0", listening: true)
         var databaseEnvironment = environment
         if databaseEnvironment["DB_SCHEMA"] == nil { databaseEnvironment["DB_SCHEMA"] = schema }
         do {
@@ -49,7 +51,8 @@ public struct ServiceConfiguration: Sendable {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty })
         if let metrics = environment["METRICS_ADDR"], !metrics.isEmpty {
-            metricsAddress = try Self.address(metrics, variable: "METRICS_ADDR", defaultHost: "0.0.0.0")
+            metricsAddress = try Self.address(metrics, variable: "METRICS_ADDR", defaultHost: "0.0.0.0",
+                                          listening: true)
         } else {
             metricsAddress = nil
         }
@@ -89,8 +92,10 @@ public struct ServiceConfiguration: Sendable {
         return number
     }
 
-    /// Parses `host:port` (or `:port` when a default host is allowed).
-    static func address(_ value: String, variable: String, defaultHost: String?) throws(ConfigurationError) -> (String, Int) {
+    /// Parses `host:port` (or `:port` when a default host is allowed). An
+    /// address to listen on may have port 0 (any free port); one to call may not.
+    static func address(_ value: String, variable: String, defaultHost: String?,
+                        listening: Bool = false) throws(ConfigurationError) -> (String, Int) {
         guard let colon = value.lastIndex(of: ":") else {
             throw ConfigurationError(variable: variable, problem: "'\(value)' is not host:port")
         }
@@ -100,8 +105,9 @@ public struct ServiceConfiguration: Sendable {
             guard let defaultHost else { throw ConfigurationError(variable: variable, problem: "'\(value)' has no host") }
             host = defaultHost
         }
-        guard let port = Int(value[value.index(after: colon)...]), (1...65535).contains(port) else {
-            throw ConfigurationError(variable: variable, problem: "'\(value)' has no valid port (1-65535)")
+        let lowest = listening ? 0 : 1
+        guard let port = Int(value[value.index(after: colon)...]), (lowest...65535).contains(port) else {
+            throw ConfigurationError(variable: variable, problem: "'\(value)' has no valid port (\(lowest)-65535)")
         }
         return (host, port)
     }

@@ -130,6 +130,11 @@ public enum ServiceRunner {
             "address": "\(address)",
             "metrics": "\(metrics?.localAddress.map { "\($0)" } ?? "off")",
         ])
+        // Whatever LOG_LEVEL says: with port 0 in LISTEN_ADDR or
+        // METRICS_ADDR, this line is how whoever started the service (a
+        // test, a supervisor) learns the ports it took.
+        FileHandle.standardOutput.write(Data(
+            "listening grpc=\(address.hostPort) metrics=\(metrics?.localAddress?.hostPort ?? "off")\n".utf8))
 
         let readiness = Task {
             await DatabaseReadiness(pool: pool, migrators: migrators, health: health,

@@ -3,6 +3,7 @@ import Foundation
 import RestaurantAPI
 import RPC
 import Testing
+@testable import Catalog
 
 @Suite("ImportProducts", .timeLimit(.minutes(2)))
 struct ImportTests {
@@ -92,6 +93,76 @@ struct ImportTests {
             #expect(bad.errors.map(\.code) == [5, 5, 5])
             #expect(bad.errors.map(\.message) == Array(repeating: "category 99 not found", count: 3))
             #expect(bad.errors.map(\.name) == ["Nowhere 0", "Nowhere 1", "Nowhere 2"])
+        }
+    }
+
+    /// Item `index` of an import, in `categoryID`.
+    static func item(_ index: Int, in categoryID: Int64) -> CreateProductRequest {
+        .with {
+            $0.categoryId = categoryID
+            $0.name = "Item \(index)"
+            $0.priceCents = 100
+        }
+    }
+
+    /// The names of the products the catalog stores, in id order.
+    static func storedNames(_ catalog: CatalogHarness) async throws -> [String] {
+        try await catalog.pool.query("SELECT name FROM products ORDER BY id").map { try $0.decode(String.self, at: 0) }
+    }
+
+    @Test("A database failure in a later batch: its status, the earlier batch kept, none of the failing one")
+    func failureInALaterBatch() async throws {
+        try await CatalogHarness.with { catalog in
+            let mains = try await catalog.category("Mains")
+            let doomed = try await catalog.category("Doomed")
+            // The second batch's last item names a category being deleted:
+            // its insert waits for the delete, then fails its foreign key.
+            let deleting = try await HeldTransaction.begin(
+                "DELETE FROM \(identifier: catalog.schema.name).categories WHERE id = \(doomed.id)")
+            let batch = CatalogHandler.importBatchSize
+            let requests = (0..<(2 * batch - 1)).map { Self.item($0, in: mains.id) } + [Self.item(2 * batch - 1, in: doomed.id)]
+            let importing = Task { try await catalog.importProducts(requests) }
+            // The first batch committed before the second began.
+            _ = try await catalog.service.waitForLockWait()
+            try await deleting.commit()
+            await expectStatus(.failedPrecondition,
+                               "a referenced record does not exist or is still in use (products_category_id_fkey)") {
+                try await importing.value
+            }
+            #expect(try await Self.storedNames(catalog) == (0..<batch).map { "Item \($0)" })
+        }
+    }
+
+    @Test("A client that cancels mid-stream: the batches committed before stay, the unfinished one is never written")
+    func clientCancels() async throws {
+        struct Abandoned: Error {}
+        try await CatalogHarness.with { catalog in
+            let mains = try await catalog.category("Mains")
+            let batch = CatalogHandler.importBatchSize
+            do {
+                _ = try await catalog.client.importProducts(options: CatalogHarness.auth) { writer in
+                    for index in 0..<(batch + batch / 2) { try await writer.write(Self.item(index, in: mains.id)) }
+                    let committed = try await eventually(timeout: .seconds(20), interval: .milliseconds(20)) {
+                        try await Self.storedNames(catalog).count == batch
+                    }
+                    #expect(committed, "the first batch commits once its last item arrives")
+                    // Time for the rest to reach the handler, then RST_STREAM.
+                    try await Task.sleep(for: .milliseconds(200))
+                    throw Abandoned()
+                }
+                Issue.record("the import succeeded")
+            } catch is Abandoned {}
+            // The client does not wait for the server: the call is over there
+            // once the server's metrics count it.
+            let ended = await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
+                catalog.metrics.render().contains("/ImportProducts\",code=\"CANCELLED\"} 1")
+            }
+            #expect(ended, "\(catalog.metrics.render())")
+            #expect(catalog.pool.metrics().inUseConnections == 0, "the handler gave its connection back")
+            #expect(try await Self.storedNames(catalog) == (0..<batch).map { "Item \($0)" })
+            // And the server goes on serving imports.
+            let next = try await catalog.importProducts([Self.item(999, in: mains.id)])
+            #expect(next.createdCount == 1)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ServiceKitTesting
 import Foundation
+import LoopbackPorts
 import Postgres
 import RestaurantAPI
 import RPC
@@ -44,7 +45,7 @@ struct RollingMigrationTests {
             "DATABASE_URL": try TestEnvironment.catalogURL(), "DB_SCHEMA": schema.name, "AUTH_TOKENS": ServiceHarness.token,
             "LOG_LEVEL": "info",
         ]
-        let oldPort = try freePort()
+        let oldPort = try Self.portForThePreviousRelease()
         environment["LISTEN_ADDR"] = "127.0.0.1:\(oldPort)"
         let old = try ServiceProcess(executable: previous, environment: environment)
         var new: ServiceProcess?
@@ -124,13 +125,13 @@ struct RollingMigrationTests {
             try await Task.sleep(for: .seconds(1))
 
             // The new release starts on the same schema and migrates it under the load.
-            let newPort = try freePort()
             var newEnvironment = environment
-            newEnvironment["LISTEN_ADDR"] = "127.0.0.1:\(newPort)"
+            newEnvironment["LISTEN_ADDR"] = "127.0.0.1:0"
             newEnvironment["MIGRATION_LOCK_TIMEOUT_MS"] = "\(Self.lockTimeoutMilliseconds)"
             let migrationStart = clock.now - loadStart
             let started = try ServiceProcess(environment: newEnvironment)
             new = started
+            let newPort = try await started.ports().grpc
             let newChannel = try RPCChannel(target: "127.0.0.1:\(newPort)", configuration: testChannelConfiguration())
             defer { newChannel.close() }
             let migrated = await HealthProbe(channel: newChannel).waitFor(.serving, services: ["", CatalogService.name],
@@ -215,7 +216,7 @@ struct RollingMigrationTests {
         let admin = try TestEnvironment.admin()
         let environment = [
             "DATABASE_URL": try TestEnvironment.catalogURL(), "DB_SCHEMA": schema.name, "AUTH_TOKENS": ServiceHarness.token,
-            "LISTEN_ADDR": "127.0.0.1:\(try freePort())",
+            "LISTEN_ADDR": "127.0.0.1:0",
         ]
         var processes: [ServiceProcess] = []
         defer { for process in processes { process.removeLog() } }
@@ -248,7 +249,7 @@ struct RollingMigrationTests {
 
             let second = try ServiceProcess(environment: environment)
             processes.append(second)
-            let channel = try RPCChannel(target: "127.0.0.1:\(environment["LISTEN_ADDR"]!.split(separator: ":").last!)",
+            let channel = try RPCChannel(target: "127.0.0.1:\(try await second.ports().grpc)",
                                          configuration: testChannelConfiguration())
             defer { channel.close() }
             #expect(await HealthProbe(channel: channel).waitFor(.serving, services: ["", CatalogService.name], timeout: .seconds(60)),
@@ -265,6 +266,15 @@ struct RollingMigrationTests {
         }
         await holder.shutdown()
         await schema.drop()
+    }
+
+    /// A free port for the previous release, which predates port 0 in
+    /// LISTEN_ADDR: released just before it binds (a small race, this one
+    /// process only).
+    static func portForThePreviousRelease() throws -> Int {
+        let held = try LoopbackPort(listening: false)
+        defer { held.close() }
+        return held.port
     }
 
     /// What `catalog-service db-status` prints for the schema.

@@ -28,7 +28,7 @@ struct ServiceProcessTests {
     func configurationErrors(setting: BadSetting) async throws {
         var environment = [
             "DATABASE_URL": try TestEnvironment.catalogURL(),
-            "LISTEN_ADDR": "127.0.0.1:\(try freePort())",
+            "LISTEN_ADDR": "127.0.0.1:0",
             "AUTH_TOKENS": "t",
         ]
         environment[setting.variable] = setting.value
@@ -60,20 +60,17 @@ struct ServiceProcessTests {
         var url = try #require(URLComponents(string: try TestEnvironment.catalogURL()))
         url.user = role
         url.password = password
-        let port = try freePort()
         let service = try ServiceProcess(environment: [
             "DATABASE_URL": url.string!,
             "DB_SCHEMA": schema.name,
-            "LISTEN_ADDR": "127.0.0.1:\(port)",
+            "LISTEN_ADDR": "127.0.0.1:0",
             "AUTH_TOKENS": "t",
             "DB_POOL_MIN": "1",
             "DB_POOL_MAX": "3",
             "DB_POOL_ACQUIRE_TIMEOUT_MS": "1500",
             "LOG_LEVEL": "info",
         ])
-        let channel = try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration())
         func cleanUp() async {
-            channel.close()
             await service.stop()
             _ = try? await admin.execute("ALTER ROLE \(identifier: role) LOGIN")
             await schema.drop()
@@ -82,6 +79,9 @@ struct ServiceProcessTests {
             service.removeLog()
         }
         do {
+            let port = try await service.ports().grpc
+            let channel = try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration())
+            defer { channel.close() }
             let health = HealthProbe(channel: channel)
             let services = ["", CatalogService.name]
             let started = await health.waitFor(.serving, services: services, timeout: .seconds(60))
@@ -118,15 +118,15 @@ struct ServiceProcessTests {
     @Test("An applied migration edited afterwards: the service reports NOT_SERVING and logs which file, critically")
     func editedMigration() async throws {
         let schema = try await TestSchema.create()
-        let environment = { (port: Int) in [
+        let environment = [
             "DATABASE_URL": try TestEnvironment.catalogURL(),
             "DB_SCHEMA": schema.name,
-            "LISTEN_ADDR": "127.0.0.1:\(port)",
+            "LISTEN_ADDR": "127.0.0.1:0",
             "AUTH_TOKENS": "t",
             "DB_POOL_MIN": "0",
             "DB_POOL_MAX": "2",
             "LOG_LEVEL": "info",
-        ] }
+        ]
         var processes: [ServiceProcess] = []
         var channels: [RPCChannel] = []
         func cleanUp() async {
@@ -139,10 +139,10 @@ struct ServiceProcessTests {
         }
         do {
             // Migrated once, as deployed.
-            let port = try freePort()
-            let first = try ServiceProcess(environment: try environment(port))
+            let first = try ServiceProcess(environment: environment)
             processes.append(first)
-            channels.append(try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration()))
+            channels.append(try RPCChannel(target: "127.0.0.1:\(try await first.ports().grpc)",
+                                           configuration: testChannelConfiguration()))
             let ready = await HealthProbe(channel: channels[0]).waitFor(.serving, services: ["", CatalogService.name],
                                                                         timeout: .seconds(60))
             #expect(ready, "output:\n\(first.output)")
@@ -154,10 +154,10 @@ struct ServiceProcessTests {
                     + "WHERE version = (SELECT min(version) FROM \(identifier: schema.name).schema_migrations) RETURNING name")
             let name = try edited[0].decode(String.self, at: 0)
 
-            let secondPort = try freePort()
-            let second = try ServiceProcess(environment: try environment(secondPort))
+            let second = try ServiceProcess(environment: environment)
             processes.append(second)
-            channels.append(try RPCChannel(target: "127.0.0.1:\(secondPort)", configuration: testChannelConfiguration()))
+            channels.append(try RPCChannel(target: "127.0.0.1:\(try await second.ports().grpc)",
+                                           configuration: testChannelConfiguration()))
             let logged = await eventually(timeout: .seconds(30)) { second.output.contains("migrations refused") }
             #expect(logged, "output:\n\(second.output)")
             let line = second.output.split(separator: "\n").first { $0.contains("migrations refused") }.map(String.init) ?? ""
@@ -176,28 +176,28 @@ struct ServiceProcessTests {
         await cleanUp()
     }
 
-    @Test("METRICS_ADDR serves Prometheus text counting the calls made")
+    @Test("With port 0 the service takes free ports and announces them; METRICS_ADDR serves Prometheus text counting the calls made")
     func metrics() async throws {
         let schema = try await TestSchema.create()
-        let port = try freePort()
-        let metricsPort = try freePort()
         let service = try ServiceProcess(environment: [
             "DATABASE_URL": try TestEnvironment.catalogURL(),
             "DB_SCHEMA": schema.name,
-            "LISTEN_ADDR": "127.0.0.1:\(port)",
-            "METRICS_ADDR": "127.0.0.1:\(metricsPort)",
+            "LISTEN_ADDR": "127.0.0.1:0",
+            "METRICS_ADDR": "127.0.0.1:0",
             "AUTH_TOKENS": "t",
             "DB_POOL_MIN": "0",
             "DB_POOL_MAX": "2",
         ])
-        let channel = try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration())
         func cleanUp() async {
-            channel.close()
             await service.stop()
             await schema.drop()
             service.removeLog()
         }
         do {
+            let ports = try await service.ports()
+            let metricsPort = try #require(ports.metrics, "output:\n\(service.output)")
+            let channel = try RPCChannel(target: "127.0.0.1:\(ports.grpc)", configuration: testChannelConfiguration())
+            defer { channel.close() }
             let health = HealthProbe(channel: channel)
             let ready = await health.waitFor(.serving, services: ["", CatalogService.name], timeout: .seconds(60))
             #expect(ready, "output:\n\(service.output)")

@@ -211,6 +211,53 @@ struct WatchMenuTests {
         }
     }
 
+    @Test("The LISTEN connection's backend terminated: the feed listens again and later changes arrive; changes committed meanwhile are missed")
+    func listenerReconnects() async throws {
+        // A role of its own, so the database can refuse this catalog (and
+        // no other test's) the new connection the feed needs to listen again.
+        let login = try await TestLogin.create(like: "catalog")
+        do {
+            // One connection: the pool's stays open while logins are refused.
+            try await CatalogHarness.with(poolSize: 1, login: login) { catalog in
+                let soups = try await catalog.category("Soups")
+                let stream = catalog.client.watchMenu(.init(), options: CallOptions())
+                _ = try await withTimeout(Self.eventTimeout, "WatchMenu headers") { try await stream.initialMetadata() }
+                let events = Locked<[MenuEvent]>([])
+                let task = collect(stream, until: { $0.product?.name == "After" }, into: events)
+                let before = try await catalog.product(soups.id, "Before")
+                #expect(await eventually(timeout: Self.eventTimeout, interval: .milliseconds(20)) { events.value.count == 1 })
+
+                let admin = try TestEnvironment.admin()
+                let listener = catalog.pool.configuration.applicationName + "-listener"
+                func listeners() async throws -> [Int32] {
+                    try await admin.query("""
+                        SELECT pid FROM pg_stat_activity WHERE application_name = \(listener) AND query LIKE 'LISTEN %'
+                        """).map { try $0.decode(Int32.self, at: 0) }
+                }
+                let first = try await listeners()
+                #expect(first.count == 1)
+                try await login.allowLogin(false)
+                for pid in first { try await admin.execute("SELECT pg_terminate_backend(\(pid))") }
+                #expect(try await eventually(timeout: Self.eventTimeout) { try await listeners().isEmpty })
+                let missed = try await catalog.product(soups.id, "In the gap")
+                try await login.allowLogin(true)
+                #expect(try await eventually(timeout: Self.eventTimeout) { try await listeners().count == 1 }, "listening again")
+                let after = try await catalog.product(soups.id, "After")
+
+                let arrived = await eventually(timeout: Self.eventTimeout, interval: .milliseconds(20)) {
+                    events.value.contains { $0.productId == after.id }
+                }
+                task.cancel()
+                #expect(arrived, "the event after the reconnection")
+                #expect(events.value.map(\.productId) == [before.id, after.id], "\(missed.id) was committed in the gap")
+            }
+        } catch {
+            await login.drop()
+            throw error
+        }
+        await login.drop()
+    }
+
     @Test("When the server shuts down, watchers' streams end with UNAVAILABLE")
     func shutdownEndsWatchers() async throws {
         try await CatalogHarness.with { catalog in

@@ -103,8 +103,9 @@ struct CreateOrderTests {
 
     @Test("The catalog down: UNAVAILABLE, nothing written")
     func catalogDown() async throws {
-        let closed = try freePort()
-        try await OrderHarness.with(catalogTarget: "127.0.0.1:\(closed)") { harness in
+        let refusing = try LoopbackPort(listening: false)
+        defer { refusing.close() }
+        try await OrderHarness.with(catalogTarget: "127.0.0.1:\(refusing.port)") { harness in
             await expectStatus(.unavailable, "CatalogService is unavailable (UNAVAILABLE); retry later") {
                 try await harness.create("ada", [(1, 1)])
             }

@@ -1,6 +1,7 @@
 import Foundation
 import RestaurantAPI
 import RPC
+import ServiceKit
 import ServiceKitTesting
 import Testing
 
@@ -62,6 +63,53 @@ struct CatalogReadModelTests {
                 }
                 return true
             })
+        }
+    }
+
+    @Test("2,500 summary changes waiting: all reach the catalog, in UpdateProductRatings calls of one relay batch each (the catalog takes at most 1000)")
+    func backlogInBatches() async throws {
+        try await RatingHarness.with(startingRelay: false) { harness in
+            let count = 2_500
+            let category = try await harness.catalog.createCategory(.with { $0.name = "Many" }, options: RatingHarness.auth)
+            let imported = try await harness.catalog.importProducts(options: RatingHarness.auth) { writer in
+                for index in 0..<count {
+                    try await writer.write(.with {
+                        $0.categoryId = category.id
+                        $0.name = "Dish \(index)"
+                        $0.priceCents = 500
+                    })
+                }
+            }
+            let ids = imported.createdIds
+            try #require(ids.count == count)
+            // Each rating leaves its summary change in the outbox: the relay waits.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        for index in stride(from: worker, to: count, by: 8) {
+                            try await harness.rate(ids[index], "ada", stars: Int32(ids[index] % 5) + 1)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            harness.service.background.start()
+            let pending = { try await harness.service.pool.query("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")[0]
+                .decode(Int.self, at: 0) }
+            #expect(try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) { try await pending() == 0 })
+            let rated = try await harness.catalogService.pool.query("""
+                SELECT count(*) FROM products WHERE rating_count = 1 AND rating_average = (id % 5) + 1
+                """)[0].decode(Int.self, at: 0)
+            #expect(rated == count, "every product's summary reached the catalog")
+            // Ratings' relay runs with the default configuration: one call per
+            // batch, each accepted the first time.
+            let batches = (count + OutboxRelay.Configuration().batchSize - 1) / OutboxRelay.Configuration().batchSize
+            let calls = harness.catalogService.metrics.render().split(separator: "\n")
+                .filter { $0.hasPrefix("rpc_server_calls_total") && $0.contains("/UpdateProductRatings\"") }
+            #expect(calls.map(String.init) == [
+                "rpc_server_calls_total{service=\"catalog\",method=\"/restaurant.catalog.v1.CatalogService/UpdateProductRatings\",code=\"OK\"} \(batches)",
+            ])
         }
     }
 }

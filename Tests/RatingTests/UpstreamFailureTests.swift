@@ -9,8 +9,9 @@ import Testing
 struct UpstreamFailureTests {
     @Test("Catalog down: UNAVAILABLE naming it, nothing written")
     func catalogDown() async throws {
-        let closed = try freePort()
-        try await RatingHarness.with(catalogTarget: "127.0.0.1:\(closed)") { harness in
+        let refusing = try LoopbackPort(listening: false)
+        defer { refusing.close() }
+        try await RatingHarness.with(catalogTarget: "127.0.0.1:\(refusing.port)") { harness in
             await expectStatus(.unavailable, "CatalogService is unavailable (UNAVAILABLE); retry later") {
                 try await harness.rate(1, "ada", stars: 5)
             }

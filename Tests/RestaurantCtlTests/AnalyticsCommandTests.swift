@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPorts
 import Testing
 @testable import RestaurantCtlKit
 
@@ -74,10 +75,11 @@ struct AnalyticsCommandTests {
             #expect(try ctl(["report", today]).stdout.contains("Orders         1 (ready or delivered)\n"), "a rebuild keeps the figures")
 
             // The stack: three up, the rating service's address refusing.
-            let closed = try CatalogServer.freePort()
+            let refusing = try LoopbackPort(listening: false)
+            defer { refusing.close() }
             let stack = try Run.ctl(["stack", "status"], environment: [
                 "CATALOG_ADDR": catalog.address, "ORDER_ADDR": order.address, "ANALYTICS_ADDR": analytics.address,
-                "RATING_ADDR": "127.0.0.1:\(closed)",
+                "RATING_ADDR": "127.0.0.1:\(refusing.port)",
             ])
             #expect(stack.status == 1, "not every service is SERVING: \(stack)")
             #expect(stack.lines.first?.hasPrefix("SERVICE") == true, "\(stack)")

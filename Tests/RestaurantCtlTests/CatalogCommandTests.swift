@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPorts
 import Testing
 import WellKnownTypes
 @testable import RestaurantCtlKit
@@ -389,7 +390,9 @@ struct CatalogCommandTests {
             let badAddress = try Run.ctl(["catalog", "categories"], environment: ["CATALOG_ADDR": "nonsense"])
             #expect(badAddress.status == 2, "\(badAddress)")
             #expect(badAddress.stderr.contains("(from $CATALOG_ADDR)"), "\(badAddress)")
-            let refused = try Run.ctl(["catalog", "categories", "--addr", "127.0.0.1:\(try CatalogServer.freePort())"])
+            let refusing = try LoopbackPort(listening: false)
+            defer { refusing.close() }
+            let refused = try Run.ctl(["catalog", "categories", "--addr", "127.0.0.1:\(refusing.port)"])
             #expect(refused.status == 78, "\(refused)")
             #expect(refused.stderr.hasPrefix("ERROR: UNAVAILABLE: "), "\(refused)")
         }

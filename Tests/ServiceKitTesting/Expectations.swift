@@ -79,26 +79,6 @@ extension Google_Protobuf_Timestamp {
     public var micros: Int64 { seconds * 1_000_000 + Int64(nanos / 1000) }
 }
 
-/// A loopback port nothing listens on (bound, then closed at once).
-public func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestEnvironment.Missing(what: "socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw TestEnvironment.Missing(what: "bind() failed") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// A plain HTTP/1.1 GET with `Connection: close` on loopback (for the
 /// metrics endpoint); returns the status line, the body, and whether the
 /// server closed the connection after answering (rather than the 10 s

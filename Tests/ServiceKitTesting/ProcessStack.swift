@@ -4,8 +4,9 @@ import RPC
 import Testing
 
 /// Service binaries as real processes, each on a schema of its own and a
-/// port it keeps across restarts, for what only processes show: `kill -9`,
-/// restarts, a stopped upstream, two replicas of one service.
+/// port it takes at its first start (port 0) and keeps across restarts, for
+/// what only processes show: `kill -9`, restarts, a stopped upstream, two
+/// replicas of one service.
 public final class ProcessStack: Sendable {
     /// One process of the stack.
     public struct Member: Sendable {
@@ -36,22 +37,14 @@ public final class ProcessStack: Sendable {
 
     private let members: [String: Member]
     private let schemas: [String: TestSchema]
-    private let ports: [String: Int]
-    private let channels: [String: RPCChannel]
+    /// Each member's port, from its first start on.
+    private let ports = Locked<[String: Int]>([:])
+    private let channels = Locked<[String: RPCChannel]>([:])
     private let processes = Locked<[String: ServiceProcess]>([:])
 
-    private init(members: [Member], schemas: [String: TestSchema]) throws {
+    private init(members: [Member], schemas: [String: TestSchema]) {
         self.members = Dictionary(uniqueKeysWithValues: members.map { ($0.name, $0) })
         self.schemas = schemas
-        var ports: [String: Int] = [:]
-        var channels: [String: RPCChannel] = [:]
-        for member in members {
-            ports[member.name] = try freePort()
-            channels[member.name] = try RPCChannel(target: "127.0.0.1:\(ports[member.name]!)",
-                                                   configuration: testChannelConfiguration())
-        }
-        self.ports = ports
-        self.channels = channels
     }
 
     /// Runs `body` with every member started (in order) and SERVING; stops
@@ -59,7 +52,7 @@ public final class ProcessStack: Sendable {
     public static func with<T>(_ members: [Member], _ body: (ProcessStack) async throws -> T) async throws -> T {
         var schemas: [String: TestSchema] = [:]
         for role in Set(members.map(\.role)) { schemas[role] = try await TestSchema.create(role: role) }
-        let stack = try ProcessStack(members: members, schemas: schemas)
+        let stack = ProcessStack(members: members, schemas: schemas)
         do {
             for member in members { try await stack.start(member.name) }
             let result = try await body(stack)
@@ -72,7 +65,7 @@ public final class ProcessStack: Sendable {
     }
 
     private func tearDown() async {
-        for channel in channels.values { channel.close() }
+        for channel in channels.value.values { channel.close() }
         for process in processes.value.values {
             await process.stop()
             process.removeLog()
@@ -80,11 +73,11 @@ public final class ProcessStack: Sendable {
         for schema in schemas.values { await schema.drop() }
     }
 
-    /// `name`'s loopback address.
-    public func address(_ name: String) -> String { "127.0.0.1:\(ports[name]!)" }
+    /// `name`'s loopback address (once started).
+    public func address(_ name: String) -> String { "127.0.0.1:\(ports.value[name]!)" }
 
-    /// A channel to `name`.
-    public func channel(_ name: String) -> RPCChannel { channels[name]! }
+    /// A channel to `name` (once started).
+    public func channel(_ name: String) -> RPCChannel { channels.value[name]! }
 
     /// The schema of `role`.
     public func schema(role: String) -> TestSchema { schemas[role]! }
@@ -92,12 +85,21 @@ public final class ProcessStack: Sendable {
     /// Starts `name` and waits until it reports SERVING.
     public func start(_ name: String) async throws {
         let member = members[name]!
+        // The first start takes any free port; a restart asks for that port
+        // again, so the members that call this one keep its address.
+        let port = ports.value[name]
         var environment = ["AUTH_TOKENS": Self.token, "UPSTREAM_TOKEN": Self.token, "LOG_LEVEL": "warning",
                            "DATABASE_URL": try TestEnvironment.databaseURL(role: member.role),
-                           "DB_SCHEMA": schemas[member.role]!.name, "LISTEN_ADDR": address(name)]
+                           "DB_SCHEMA": schemas[member.role]!.name, "LISTEN_ADDR": "127.0.0.1:\(port ?? 0)"]
         environment.merge(member.environment(self)) { _, new in new }
         let process = try ServiceProcess(member.product, environment: environment)
         processes.mutate { $0[name] = process }
+        if port == nil {
+            let taken = try await process.ports().grpc
+            let channel = try RPCChannel(target: "127.0.0.1:\(taken)", configuration: testChannelConfiguration())
+            ports.mutate { $0[name] = taken }
+            channels.mutate { $0[name] = channel }
+        }
         let serving = await HealthProbe(channel: channel(name)).waitFor(.serving, services: ["", member.grpcService],
                                                                         timeout: .seconds(60))
         guard serving else {

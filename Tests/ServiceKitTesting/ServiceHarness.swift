@@ -42,25 +42,43 @@ public struct ServiceHarness: Sendable {
     ///   - environment: extra variables (`CATALOG_ADDR`, …).
     ///   - poolSize: the pool's most connections (one: every statement
     ///     runs on the same connection, whose session a test can inspect).
+    ///   - acquireTimeout: how long a call waits for one of them.
+    ///   - login: a role of the test's own to run as, instead of `role`'s.
+    ///   - startingBackground: false to leave the background tasks (outbox
+    ///     relays) waiting until the test calls `background.start()`.
     public static func with<T>(_ definition: ServiceDefinition, role: String, environment: [String: String] = [:],
-                               poolSize: Int = 4, _ body: (ServiceHarness) async throws -> T) async throws -> T {
-        if holdsPermit { return try await run(definition, role: role, environment: environment, poolSize: poolSize, body) }
+                               poolSize: Int = 4, acquireTimeout: Duration = .seconds(30), login: TestLogin? = nil,
+                               startingBackground: Bool = true,
+                               _ body: (ServiceHarness) async throws -> T) async throws -> T {
+        let settings = Settings(role: role, environment: environment, poolSize: poolSize, acquireTimeout: acquireTimeout,
+                                login: login, startingBackground: startingBackground)
+        if holdsPermit { return try await run(definition, settings, body) }
         return try await limiter.withPermit {
             try await $holdsPermit.withValue(true) {
-                try await run(definition, role: role, environment: environment, poolSize: poolSize, body)
+                try await run(definition, settings, body)
             }
         }
     }
 
-    private static func run<T>(_ definition: ServiceDefinition, role: String, environment extra: [String: String],
-                               poolSize: Int, _ body: (ServiceHarness) async throws -> T) async throws -> T {
-        let url = try TestEnvironment.databaseURL(role: role)
-        let schema = try await TestSchema.create(role: role)
+    private struct Settings {
+        let role: String
+        let environment: [String: String]
+        let poolSize: Int
+        let acquireTimeout: Duration
+        let login: TestLogin?
+        let startingBackground: Bool
+    }
+
+    private static func run<T>(_ definition: ServiceDefinition, _ settings: Settings,
+                               _ body: (ServiceHarness) async throws -> T) async throws -> T {
+        let role = settings.role
+        let url = try settings.login?.url ?? TestEnvironment.databaseURL(role: role)
+        let schema = try await TestSchema.create(role: role, owner: settings.login?.name)
         var configuration = PostgresConfiguration(connectionString: url, schema: schema.name,
                                                   applicationName: "\(role)-test-\(schema.name.suffix(10))")
         configuration.minConnections = 0
-        configuration.maxConnections = poolSize
-        configuration.acquireTimeout = .seconds(30)
+        configuration.maxConnections = settings.poolSize
+        configuration.acquireTimeout = settings.acquireTimeout
         let pool: PostgresPool
         do {
             pool = try PostgresPool(configuration: configuration, logger: TestEnvironment.logger("\(role).tests.db"))
@@ -91,7 +109,7 @@ public struct ServiceHarness: Sendable {
             }
             var environment = ["DATABASE_URL": url, "DB_SCHEMA": schema.name, "AUTH_TOKENS": token,
                                "LISTEN_ADDR": "127.0.0.1:\(definition.defaultPort)"]
-            environment.merge(extra) { _, new in new }
+            environment.merge(settings.environment) { _, new in new }
             var serviceConfiguration = try ServiceConfiguration(
                 service: definition.name, defaultPort: definition.defaultPort,
                 schema: schema.name, upstreams: definition.upstreams, environment: environment)
@@ -109,7 +127,7 @@ public struct ServiceHarness: Sendable {
                                                                logger: TestEnvironment.logger)
             server = rpcServer
             let port = try await rpcServer.start().port!
-            background.start()
+            if settings.startingBackground { background.start() }
             let channel = try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration())
             clientChannel = channel
             let harness = ServiceHarness(channel: channel, port: port, schema: schema, pool: pool, health: health,

@@ -1,5 +1,6 @@
 import Foundation
 import GRPCProtos
+import LoopbackPorts
 import RPC
 import Testing
 
@@ -65,6 +66,20 @@ public final class ServiceProcess: @unchecked Sendable {
     /// What the process wrote to stdout and stderr so far.
     public var output: String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+    }
+
+    /// The ports the service announced once bound: started with port 0 in
+    /// LISTEN_ADDR (and METRICS_ADDR), how a test learns where it listens.
+    public func ports(timeout: Duration = .seconds(60)) async throws -> AnnouncedPorts {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let ports = AnnouncedPorts(output: output) { return ports }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if let ports = AnnouncedPorts(output: output) { return ports }
+        throw TestEnvironment.Missing(what: "\(process.executableURL?.lastPathComponent ?? "the service") announced no "
+            + "listening ports (running: \(process.isRunning)); output:\n\(output)")
     }
 
     /// Waits for the process to exit on its own; nil if it did not within `timeout`.

@@ -27,12 +27,13 @@ import Testing
     }
 
     @Test func anUnreachableUpstreamIsUnavailableNamingTheService() async throws {
-        let port = try freePort()  // nothing listens there
+        let refusing = try LoopbackPort(listening: false)
+        defer { refusing.close() }
         // Time enough for the refused connection to be noticed on a loaded machine.
         var patient = Self.catalog
         patient.timeout = .seconds(10)
         let upstream = Upstream(dependency: patient,
-                                channel: try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration()),
+                                channel: try RPCChannel(target: "127.0.0.1:\(refusing.port)", configuration: testChannelConfiguration()),
                                 logger: TestEnvironment.logger("upstream"))
         defer { upstream.close() }
         await expectStatus(.unavailable, "CatalogService is unavailable (UNAVAILABLE); retry later") {
@@ -67,9 +68,10 @@ import Testing
     }
 
     @Test func answersOtherThanFailuresToReachComeBackUnchanged() async throws {
-        let port = try freePort()
+        let refusing = try LoopbackPort(listening: false)
+        defer { refusing.close() }
         let upstream = Upstream(dependency: Self.catalog,
-                                channel: try RPCChannel(target: "127.0.0.1:\(port)", configuration: testChannelConfiguration()),
+                                channel: try RPCChannel(target: "127.0.0.1:\(refusing.port)", configuration: testChannelConfiguration()),
                                 logger: TestEnvironment.logger("upstream"))
         defer { upstream.close() }
         await expectStatus(.notFound, "product 9 not found") {

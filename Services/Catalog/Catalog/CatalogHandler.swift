@@ -139,6 +139,15 @@ struct CatalogHandler: CatalogServiceHandler {
 
     // MARK: Import
 
+    /// Validates items as they arrive and commits them ``importBatchSize``
+    /// at a time, each batch in one transaction. A batch that fails in the
+    /// database (beyond an item's unknown category, which is reported
+    /// with the item) ends the call with that failure's status: the batches
+    /// committed before it stay, it leaves none of its rows, and the
+    /// response that would have listed them is not sent (ListProducts shows
+    /// them). A client that cancels mid-stream likewise keeps the batches
+    /// committed before; the items of the batch not yet full are never
+    /// written.
     func importProducts(_ requests: RPCRequestStream<CreateProductRequest>, context: RPCServerContext) async throws -> ImportProductsResponse {
         var response = ImportProductsResponse()
         var batch: [(index: Int, input: ProductInput)] = []

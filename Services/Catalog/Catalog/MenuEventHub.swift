@@ -5,7 +5,8 @@ import ServiceKit
 
 /// WatchMenu's feed: the catalog's committed menu changes (announced by the
 /// statements that make them, `CatalogStore.announcing`) as MenuEvents,
-/// filtered by category (0: all).
+/// filtered by category (0: all). Changes committed while the feed's LISTEN
+/// connection is down are missed, and watchers are not told (``ChangeFeed``).
 typealias MenuEventHub = ChangeFeed<MenuEvent, Int64>
 
 extension ChangeFeed<MenuEvent, Int64> {

@@ -12,6 +12,12 @@ import Synchronization
 /// watcher whose filter it matches. Each watcher has a bounded buffer: one
 /// that falls more than `bufferLimit` events behind is ended with
 /// RESOURCE_EXHAUSTED, without holding up the others.
+///
+/// When the connection it listens on drops, the pool opens another and
+/// listens again (with backoff while the database refuses). Changes
+/// committed in between are missed: PostgreSQL keeps no notifications for
+/// a session that is not listening. Watchers' streams stay open through
+/// the gap, are not told of it, and get the changes committed after it.
 public final class ChangeFeed<Event: Sendable, Filter: Sendable>: Sendable {
     public let bufferLimit: Int
 

@@ -29,9 +29,13 @@ struct CatalogHarness: Sendable {
     /// What `catalog-service` triggers on SIGTERM.
     var shutdown: ShutdownSignal { service.shutdown }
 
-    /// Runs `body` against a fresh catalog; tears everything down after.
-    static func with<T>(poolSize: Int = 4, _ body: (CatalogHarness) async throws -> T) async throws -> T {
-        try await ServiceHarness.with(Catalog.definition, role: "catalog", poolSize: poolSize) { service in
+    /// Runs `body` against a fresh catalog; tears everything down after
+    /// (``ServiceHarness/with(_:role:environment:poolSize:acquireTimeout:login:startingBackground:_:)``
+    /// says what the settings do).
+    static func with<T>(poolSize: Int = 4, acquireTimeout: Duration = .seconds(30), login: TestLogin? = nil,
+                        _ body: (CatalogHarness) async throws -> T) async throws -> T {
+        try await ServiceHarness.with(Catalog.definition, role: "catalog", poolSize: poolSize, acquireTimeout: acquireTimeout,
+                                      login: login) { service in
             try await body(CatalogHarness(client: CatalogServiceClient(channel: service.channel), service: service))
         }
     }

@@ -24,13 +24,15 @@ struct RatingHarness: Sendable {
     ///   - catalogTarget: `CATALOG_ADDR` instead of the catalog (a closed
     ///     port, a silent listener), for failure tests.
     ///   - poolSize: the rating service's most connections.
-    static func with<T>(catalogTarget: String? = nil, poolSize: Int = 4,
+    ///   - startingRelay: false to leave the outbox relay waiting until the
+    ///     test calls `service.background.start()`.
+    static func with<T>(catalogTarget: String? = nil, poolSize: Int = 4, startingRelay: Bool = true,
                         _ body: (RatingHarness) async throws -> T) async throws -> T {
         try await ServiceHarness.with(Catalog.definition, role: "catalog") { catalogService in
             let environment = ["CATALOG_ADDR": catalogTarget ?? "127.0.0.1:\(catalogService.port)",
                                "UPSTREAM_TOKEN": ServiceHarness.token]
             return try await ServiceHarness.with(Ratings.definition, role: "rating", environment: environment,
-                                                 poolSize: poolSize) { service in
+                                                 poolSize: poolSize, startingBackground: startingRelay) { service in
                 try await body(RatingHarness(ratings: RatingServiceClient(channel: service.channel),
                                              catalog: CatalogServiceClient(channel: catalogService.channel),
                                              service: service, catalogService: catalogService))

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPorts
 import Synchronization
 import Testing
 
@@ -109,6 +110,21 @@ final class BackgroundProcess: @unchecked Sendable {
     var stdout: String { output.withLock { String(decoding: $0.stdout, as: UTF8.self) } }
     var stderr: String { output.withLock { String(decoding: $0.stderr, as: UTF8.self) } }
 
+    /// The ports the service announced on stdout once bound (it was
+    /// started with port 0); throws when it exits or stays silent for 30 s.
+    func announcedPorts(_ name: String) throws -> AnnouncedPorts {
+        var ports: AnnouncedPorts?
+        _ = wait(timeout: 30) { process in
+            ports = AnnouncedPorts(output: process.stdout)
+            return ports != nil || !process.process.isRunning
+        }
+        guard let ports else {
+            stop()
+            throw HarnessError("\(name) announced no listening port (exit status \(process.isRunning ? "none, still running" : "\(process.terminationStatus)")); stderr:\n\(stderr)")
+        }
+        return ports
+    }
+
     /// Waits until `condition` holds (checked every 20 ms) or `timeout` passes.
     func wait(timeout: TimeInterval, until condition: (BackgroundProcess) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -137,7 +153,7 @@ final class BackgroundProcess: @unchecked Sendable {
 }
 
 /// A real `catalog-service` for one test: its own fresh schema (owned by
-/// the catalog role, dropped at the end), a free loopback port, known
+/// the catalog role, dropped at the end), a loopback port it picks, known
 /// tokens; ready once `restaurantctl health` says SERVING.
 final class CatalogServer: @unchecked Sendable {
     static let token = "ctl-test-token"
@@ -168,14 +184,14 @@ final class CatalogServer: @unchecked Sendable {
         var cleanup: (() -> Void)? = { _ = try? TestDatabase.sql(admin, ["DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"]) }
         defer { cleanup?() }
 
-        let port = try freePort()
         let service = try BackgroundProcess(executable, [], environment: [
             "DATABASE_URL": catalogURL,
             "DB_SCHEMA": schema,
-            "LISTEN_ADDR": "127.0.0.1:\(port)",
+            "LISTEN_ADDR": "127.0.0.1:0",
             "AUTH_TOKENS": "\(token),\(otherToken)",
             "LOG_LEVEL": "warning",
         ])
+        let port = try service.announcedPorts("catalog-service").grpc
         let server = CatalogServer(schema: schema, port: port, admin: admin, service: service)
         cleanup = nil  // The server drops the schema from now on.
         do {
@@ -216,27 +232,6 @@ final class CatalogServer: @unchecked Sendable {
     func stop() {
         service.stop()
         _ = try? TestDatabase.sql(admin, ["DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"])
-    }
-
-    /// A TCP port nobody listens on now (the kernel's pick for port 0).
-    static func freePort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw HarnessError("socket() failed") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw HarnessError("bind() failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        guard named == 0 else { throw HarnessError("getsockname() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -1,9 +1,10 @@
 import Foundation
+import LoopbackPorts
 import Testing
 
 /// A real service binary beside a ``CatalogServer`` (`rating-service`,
 /// `order-service`, `analytics-service`): its own fresh schema (owned by its
-/// role, dropped at the end), a free loopback port, the catalog's token,
+/// role, dropped at the end), a loopback port it picks, the catalog's token,
 /// `CATALOG_ADDR` set to the catalog.
 ///
 /// `@unchecked Sendable`: every stored property is a `let` of a Sendable
@@ -35,13 +36,12 @@ final class SiblingServer: @unchecked Sendable {
         let owner = try TestDatabase.user(of: url)
         let schema = "\(TestDatabase.schemaPrefix)\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
         try TestDatabase.sql(admin, ["CREATE SCHEMA \"\(schema)\" AUTHORIZATION \"\(owner)\""])
-        let port = try CatalogServer.freePort()
         let service: BackgroundProcess
         do {
             var environment = [
                 "DATABASE_URL": url,
                 "DB_SCHEMA": schema,
-                "LISTEN_ADDR": "127.0.0.1:\(port)",
+                "LISTEN_ADDR": "127.0.0.1:0",
                 "AUTH_TOKENS": CatalogServer.token,
                 "CATALOG_ADDR": catalog.address,
                 "UPSTREAM_TOKEN": CatalogServer.token,
@@ -49,6 +49,13 @@ final class SiblingServer: @unchecked Sendable {
             ]
             environment.merge(extra) { _, new in new }
             service = try BackgroundProcess(try Paths.executable("\(role)-service"), [], environment: environment)
+        } catch {
+            _ = try? TestDatabase.sql(admin, ["DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"])
+            throw error
+        }
+        let port: Int
+        do {
+            port = try service.announcedPorts("\(role)-service").grpc
         } catch {
             _ = try? TestDatabase.sql(admin, ["DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE"])
             throw error
