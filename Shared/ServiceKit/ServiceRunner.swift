@@ -27,8 +27,9 @@ public enum ServiceRunner {
     /// `db-status` prints applied and pending migrations, invalid indexes,
     /// blocking locks and long transactions.
     public static func run(_ definition: ServiceDefinition) async -> Never {
+        let command = CommandLine.arguments.dropFirst().first
         do {
-            switch CommandLine.arguments.dropFirst().first {
+            switch command {
             case nil, "serve": try await serve(definition)
             case "migrate": try await migrate(definition, apply: true)
             case "db-status": try await migrate(definition, apply: false)
@@ -42,7 +43,8 @@ public enum ServiceRunner {
             FileHandle.standardError.write(Data("\(definition.name)-service: configuration error: \(error)\n".utf8))
             exit(78)
         } catch {
-            FileHandle.standardError.write(Data("\(definition.name)-service: failed to start: \(error)\n".utf8))
+            let failed = command.map { $0 == "serve" ? "failed to start" : "\($0) failed" } ?? "failed to start"
+            FileHandle.standardError.write(Data("\(definition.name)-service: \(failed): \(error)\n".utf8))
             exit(1)
         }
     }

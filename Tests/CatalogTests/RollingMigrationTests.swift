@@ -194,6 +194,12 @@ struct RollingMigrationTests {
             let seen = try await newClient.getProduct(.with { $0.id = created.id }, options: ServiceHarness.open)
             #expect(seen.name == "Rollout special 2" && seen.dietaryRestrictions.isEmpty)
 
+            // `migrate`, as a deploy step, finds nothing left to do.
+            let migrate = try ServiceProcess(arguments: ["migrate"], environment: environment)
+            defer { migrate.removeLog() }
+            #expect(await migrate.waitForExit(timeout: .seconds(30)) == 0, "migrate output:\n\(migrate.output)")
+            #expect(migrate.output.contains("schema_migrations: up to date\n"), "migrate output:\n\(migrate.output)")
+
             let after = try await Self.dbStatus(environment)
             #expect(after.contains("  applied  0006_validate_dietary_restrictions.sql"), "\(after)")
             #expect(!after.contains("  pending  "), "\(after)")

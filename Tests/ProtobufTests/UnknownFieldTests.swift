@@ -34,7 +34,7 @@ struct UnknownFieldTests {
             Self.unknownFields(100) + known,
             known + Self.unknownFields(100),
             Array(known[..<middle]) + Self.unknownFields(1_000) + Array(known[middle...]),
-            Self.unknownFields(16) + known + Self.unknownFields(200_000),
+            Self.unknownFields(17) + known + Self.unknownFields(200_000),
         ]
         for bytes in variants {
             let decoded = try Product(serializedBytes: bytes)

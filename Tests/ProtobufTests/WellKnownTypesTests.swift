@@ -145,6 +145,7 @@ struct WellKnownTypesTests {
     static let restaurantEnums: [String: [(Int32, String?)]] = [
         "restaurant.catalog.v1.ProductSort": ProductSort.allCases.map { ($0.rawValue, $0.protoName) },
         "restaurant.catalog.v1.MenuEventType": MenuEventType.allCases.map { ($0.rawValue, $0.protoName) },
+        "restaurant.catalog.v1.DietaryRestriction": DietaryRestriction.allCases.map { ($0.rawValue, $0.protoName) },
         "restaurant.order.v1.OrderStatus": OrderStatus.allCases.map { ($0.rawValue, $0.protoName) },
         "restaurant.order.v1.OrderEventType": OrderEventType.allCases.map { ($0.rawValue, $0.protoName) },
         "restaurant.analytics.v1.ProductPerformanceSort": ProductPerformanceSort.allCases.map { ($0.rawValue, $0.protoName) },
@@ -240,7 +241,7 @@ struct WellKnownTypesTests {
         #expect(catalog.message("options")?.string("swift_prefix") == "")
         let product = try #require(catalog.messages("message_type").first { $0.string("name") == "Product" })
         let fields = product.messages("field")
-        #expect(fields.count == 15)
+        #expect(fields.count == 16)
         let calories = try #require(fields.first { $0.string("name") == "calories" })
         #expect(calories.int("number") == 8)
         #expect(calories.int("type") == 5)            // TYPE_INT32
@@ -277,7 +278,7 @@ struct WellKnownTypesTests {
     func dynamicMessageLimits() throws {
         let descriptor = Product.protobufDescriptor
         #expect(descriptor.fullName == "restaurant.catalog.v1.Product")
-        #expect(descriptor.fieldCount == 15)
+        #expect(descriptor.fieldCount == 16)
         #expect((0..<descriptor.fieldCount).map(descriptor.fieldName(at:)).prefix(4) == ["id", "category_id", "category_name", "name"])
 
         let dynamic = try DynamicMessage(serializedBytes: Fixtures.product.serializedBytes(), descriptor: descriptor)

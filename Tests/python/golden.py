@@ -67,6 +67,7 @@ def product():
         created_at=ts(1_700_000_000, 123_456_789),
         updated_at=ts(0, 0),
         archived=True,
+        dietary_restrictions=[1, 99, 7],
     )
 
 
@@ -150,6 +151,7 @@ GOLDEN = {
         available=False,
         featured=True,
         tags=["dessert", "warm"],
+        dietary_restrictions=[2, 3],
     ),
     "list_products_request": lambda: catalog_pb2.ListProductsRequest(
         category_id=7,
@@ -161,6 +163,7 @@ GOLDEN = {
         sort=999,
         page_size=50,
         page_token="b2Zmc2V0PTUw",
+        dietary=[6, -3],
     ),
     "import_products_response": lambda: catalog_pb2.ImportProductsResponse(
         created_count=2,

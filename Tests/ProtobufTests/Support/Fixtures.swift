@@ -54,6 +54,7 @@ enum Fixtures {
         $0.createdAt = ts(1_700_000_000, 123_456_789)
         $0.updatedAt = ts(0, 0)
         $0.archived = true
+        $0.dietaryRestrictions = [.vegetarian, .unrecognized(99), .kosher]
     }
 
     static let createCategoryRequest = CreateCategoryRequest.with {
@@ -80,6 +81,7 @@ enum Fixtures {
         $0.available = false
         $0.featured = true
         $0.tags = ["dessert", "warm"]
+        $0.dietaryRestrictions = [.vegan, .glutenFree]
     }
 
     static let getProductRequest = GetProductRequest.with { $0.id = Int64.max }
@@ -115,6 +117,7 @@ enum Fixtures {
         $0.sort = .unrecognized(999)
         $0.pageSize = 50
         $0.pageToken = "b2Zmc2V0PTUw"
+        $0.dietary = [.halal, .unrecognized(-3)]
     }
 
     static let listProductsResponse = ListProductsResponse.with {
