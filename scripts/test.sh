@@ -73,6 +73,9 @@ swift_pass yes --filter 'CrashTests'
 CATALOG_PREVIOUS_BINARY=$CATALOG_PREVIOUS_BINARY swift_pass no --filter 'RollingMigration'
 swift_pass no --filter 'Faults' --no-parallel
 
+step "the previous catalog release's own tests on this release's schema"
+bash scripts/test-previous-catalog.sh
+
 step "gRPC interop and robustness"
 bash scripts/test-interop.sh
 
