@@ -4,10 +4,12 @@ import GRPCServices
 import Logging
 import Postgres
 import RPC
+import ServiceLifecycle
 
 /// Runs a service binary: configuration from the environment, logging,
 /// the database pool and migrations, health and reflection, auth, metrics,
-/// the access log, and graceful shutdown on SIGTERM or SIGINT.
+/// the access log, and graceful shutdown on SIGTERM or SIGINT (a
+/// swift-service-lifecycle ``ServiceGroup``).
 ///
 /// ```swift
 /// @main struct Main {
@@ -121,39 +123,52 @@ public enum ServiceRunner {
                                      shutdown: shutdown, background: background, metrics: registry, upstreams: upstreams)
         let server = try await makeServer(definition, context: context, registry: registry)
 
-        let address = try await server.start()
         let metrics: MetricsEndpoint?
         if let (host, port) = configuration.metricsAddress {
             metrics = try await MetricsEndpoint.start(host: host, port: port, registry: registry)
         } else {
             metrics = nil
         }
-        logger.info("started", metadata: [
-            "address": "\(address)",
-            "metrics": "\(metrics?.localAddress.map { "\($0)" } ?? "off")",
-        ])
-        // Whatever LOG_LEVEL says: with port 0 in LISTEN_ADDR or
-        // METRICS_ADDR, this line is how whoever started the service (a
-        // test, a supervisor) learns the ports it took.
-        FileHandle.standardOutput.write(Data(
-            "listening grpc=\(address.hostPort) metrics=\(metrics?.localAddress?.hostPort ?? "off")\n".utf8))
-
-        let readiness = Task {
-            await DatabaseReadiness(pool: pool, migrators: migrators, health: health,
-                                    services: ["", definition.grpcServiceName], logger: logger,
-                                    onMigrated: background.start).run()
+        let serving = ServiceTask {
+            try await server.run(drainTimeout: .seconds(10)) { address in
+                logger.info("started", metadata: [
+                    "address": "\(address)",
+                    "metrics": "\(metrics?.localAddress.map { "\($0)" } ?? "off")",
+                ])
+                // Whatever LOG_LEVEL says: with port 0 in LISTEN_ADDR or
+                // METRICS_ADDR, this line is how whoever started the service (a
+                // test, a supervisor) learns the ports it took.
+                FileHandle.standardOutput.write(Data(
+                    "listening grpc=\(address.hostPort) metrics=\(metrics?.localAddress?.hostPort ?? "off")\n".utf8))
+            } beforeDrain: {
+                logger.info("shutting down")
+                health.setAll(.notServing)
+                shutdown.trigger()
+            }
         }
-
-        let signal = await TerminationSignal.wait()
-        logger.info("shutting down", metadata: ["signal": "\(signal ?? 0)"])
-        readiness.cancel()
-        health.setAll(.notServing)
-        shutdown.trigger()
-        await server.shutdown(drainTimeout: .seconds(10))
-        await background.stop()
-        for upstream in upstreams.values { upstream.close() }
-        await metrics?.close()
-        await pool.shutdown()
+        let readiness = ServiceTask {
+            await cancelWhenGracefulShutdown {
+                await DatabaseReadiness(pool: pool, migrators: migrators, health: health,
+                                        services: ["", definition.grpcServiceName], logger: logger,
+                                        onMigrated: background.start).run()
+            }
+        }
+        // Shut down from the last member to the first: the server drains,
+        // the readiness loop ends, then background tasks stop, then the
+        // metrics endpoint and the upstream channels close, the pool last.
+        var group = ServiceGroupConfiguration(services: [
+            .init(service: ServiceTask.onShutdown {
+                for upstream in upstreams.values { upstream.close() }
+                await pool.shutdown()
+            }, serviceName: "database pool"),
+            .init(service: ServiceTask.onShutdown { await metrics?.close() }, serviceName: "metrics endpoint"),
+            .init(service: ServiceTask.onShutdown { await background.stop() }, serviceName: "background tasks"),
+            .init(service: readiness, serviceName: "database readiness"),
+            .init(service: serving, serviceName: "gRPC server"),
+        ], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // The drain takes at most 10 s; past 30 s, shutdown turns to cancellation.
+        group.maximumGracefulShutdownDuration = .seconds(30)
+        try await ServiceGroup(configuration: group).run()
         logger.info("stopped")
     }
 

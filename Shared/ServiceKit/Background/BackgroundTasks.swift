@@ -69,6 +69,7 @@ public final class BackgroundTasks: Sendable {
         }
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
+        logger.info("background tasks stopped", metadata: ["count": "\(tasks.count)"])
     }
 
     private func launch(_ entries: [Entry]) {

@@ -5,6 +5,7 @@ import GRPCServices
 import InteropTesting
 import Logging
 import RPC
+import ServiceLifecycle
 
 /// Serves `grpc.testing.TestService` (plus health and reflection) for gRPC
 /// interoperability tests, with grpc's usual flags.
@@ -37,7 +38,17 @@ struct InteropServer: AsyncParsableCommand {
                                                services: mounted.map(\.name))
         let server = RPCServer(configuration: .init(host: host, port: port),
                                services: mounted + reflection.rpcServices, logger: logger)
-        try await server.run { address in
+        let service = AnnouncingServer(server: server)
+        try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+    }
+}
+
+/// The server, printing `READY <port>` once it listens.
+struct AnnouncingServer: Service {
+    let server: RPCServer
+
+    func run() async throws {
+        try await server.run(drainTimeout: .seconds(10)) { address in
             // Unbuffered: test harnesses wait for this line on a pipe.
             FileHandle.standardOutput.write(Data("READY \(address.port ?? 0)\n".utf8))
         }
