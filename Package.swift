@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries, through pkg-config.
@@ -72,6 +74,7 @@ let package = Package(
             "LibPQ",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ], path: "Shared/Postgres", exclude: ["README.md"],
         // Async functions run on their caller's executor (an event loop, the
         // pool's poller) instead of hopping to the global one at every call:
@@ -106,6 +109,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], path: "Shared/ServiceKit"),
 
         // Services: a library each (handlers, store, migrations) and a thin executable.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import Synchronization
 
@@ -41,10 +42,18 @@ public final class PostgresPool: Sendable {
     /// pool healthy.
     ///
     /// - Throws: ``PostgresConfigurationError`` naming an invalid setting.
-    public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "postgres.pool")) throws {
+    /// - Parameters:
+    ///   - metricsFactory: where the pool records `db_pool_acquire_wait_seconds`
+    ///     (each acquire's wait), with `metricsDimensions`; by default
+    ///     swift-metrics' global factory.
+    public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "postgres.pool"),
+                metricsFactory: any MetricsFactory = MetricsSystem.factory,
+                metricsDimensions: [(String, String)] = []) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
+        let acquireWait = Timer(label: "db_pool_acquire_wait_seconds", dimensions: metricsDimensions, factory: metricsFactory)
+        state.withLock { $0.acquireWait = acquireWait }
         self.poller = try Poller(name: "postgres-poller")
         self.notificationHub = NotificationHub(configuration: configuration, poller: poller, logger: logger)
         let task = Task { [weak self] in

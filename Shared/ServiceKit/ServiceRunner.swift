@@ -101,22 +101,24 @@ public enum ServiceRunner {
         // DB_SCHEMA may move the service to another schema; migrate that one.
         let schema = configuration.database.schema ?? definition.schema
         let migrators = try Self.migrators(definition, schema: schema, limits: configuration.migrationLimits)
-        let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"))
-        let health = HealthService(statuses: [definition.grpcServiceName: .notServing])
         let registry = MetricsRegistry(service: definition.name)
+        let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"),
+                                    metricsFactory: registry.factory, metricsDimensions: registry.dimensions([]))
+        let health = HealthService(statuses: [definition.grpcServiceName: .notServing])
         registry.addGauge("db_pool_connections", help: "Pool connections by state.") {
             let metrics = pool.metrics()
-            return [("state=\"idle\"", Double(metrics.idleConnections)), ("state=\"in_use\"", Double(metrics.inUseConnections)),
-                    ("state=\"opening\"", Double(metrics.pendingConnections))]
+            return [([("state", "idle")], Double(metrics.idleConnections)),
+                    ([("state", "in_use")], Double(metrics.inUseConnections)),
+                    ([("state", "opening")], Double(metrics.pendingConnections))]
         }
         registry.addGauge("db_pool_waiters", help: "Callers waiting for a pool connection.") {
-            [("", Double(pool.metrics().waiters))]
+            [([], Double(pool.metrics().waiters))]
         }
-        registry.addGauge("db_pool_acquire_timeouts", help: "Acquires that timed out (cumulative).") {
-            [("", Double(pool.metrics().acquireTimeouts))]
+        registry.addCounter("db_pool_acquire_timeouts_total", help: "Acquires that timed out.") {
+            [([], Double(pool.metrics().acquireTimeouts))]
         }
 
-        let upstreams = try Self.upstreams(definition, configuration, logger: logger)
+        let upstreams = try Self.upstreams(definition, configuration, logger: logger, metrics: registry)
         let shutdown = ShutdownSignal()
         let background = BackgroundTasks(logger: logger)
         let context = ServiceContext(configuration: configuration, pool: pool, logger: logger, health: health,
@@ -185,13 +187,15 @@ public enum ServiceRunner {
     }
 
     /// The services `definition` calls that `configuration` names, by
-    /// variable; calls on them carry the id of the request being handled.
+    /// variable; calls on them carry the id of the request being handled
+    /// and are counted in `metrics` (`grpc_client_*`).
     static func upstreams(
-        _ definition: ServiceDefinition, _ configuration: ServiceConfiguration, logger: Logger,
+        _ definition: ServiceDefinition, _ configuration: ServiceConfiguration, logger: Logger, metrics: MetricsRegistry,
         channel: RPCChannel.Configuration = RPCChannel.Configuration(keepalive: (.seconds(30), .seconds(10)))
     ) throws -> [String: Upstream] {
         var channelConfiguration = channel
         channelConfiguration.interceptors.append(RequestIDClientInterceptor())
+        channelConfiguration.interceptors.append(MetricsClientInterceptor(registry: metrics))
         var upstreams: [String: Upstream] = [:]
         for dependency in definition.upstreams {
             guard let target = configuration.upstreams[dependency.variable] else { continue }

@@ -155,7 +155,7 @@ struct ImportTests {
             // The client does not wait for the server: the call is over there
             // once the server's metrics count it.
             let ended = await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
-                catalog.metrics.render().contains("/ImportProducts\",code=\"CANCELLED\"} 1")
+                catalog.metrics.render().contains("grpc_method=\"ImportProducts\",grpc_code=\"CANCELLED\"} 1")
             }
             #expect(ended, "\(catalog.metrics.render())")
             #expect(catalog.pool.metrics().inUseConnections == 0, "the handler gave its connection back")

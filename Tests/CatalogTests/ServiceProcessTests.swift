@@ -213,13 +213,24 @@ struct ServiceProcessTests {
             let (status, body, closed) = try httpGet(port: metricsPort, path: "/metrics")
             #expect(status.hasPrefix("HTTP/1.1 200"), "\(status)")
             #expect(closed, "the endpoint closes the connection after answering 'Connection: close'")
-            let method = "/restaurant.catalog.v1.CatalogService"
-            #expect(body.contains("# TYPE rpc_server_calls_total counter"))
-            #expect(body.contains("rpc_server_calls_total{service=\"catalog\",method=\"\(method)/ListCategories\",code=\"OK\"} 3"), "\(body)")
-            #expect(body.contains("rpc_server_calls_total{service=\"catalog\",method=\"\(method)/CreateCategory\",code=\"UNAUTHENTICATED\"} 1"), "\(body)")
-            #expect(body.contains("rpc_server_calls_total{service=\"catalog\",method=\"\(method)/GetProduct\",code=\"NOT_FOUND\"} 1"), "\(body)")
-            #expect(body.contains("rpc_server_call_duration_seconds_count{service=\"catalog\",method=\"\(method)/ListCategories\"} 3"), "\(body)")
+            func labels(_ method: String) -> String {
+                "service=\"catalog\",grpc_type=\"unary\",grpc_service=\"restaurant.catalog.v1.CatalogService\",grpc_method=\"\(method)\""
+            }
+            #expect(body.contains("# TYPE grpc_server_handled_total counter"))
+            #expect(body.contains("grpc_server_started_total{\(labels("ListCategories"))} 3\n"), "\(body)")
+            #expect(body.contains("grpc_server_handled_total{\(labels("ListCategories")),grpc_code=\"OK\"} 3\n"), "\(body)")
+            #expect(body.contains("grpc_server_handled_total{\(labels("CreateCategory")),grpc_code=\"UNAUTHENTICATED\"} 1\n"), "\(body)")
+            #expect(body.contains("grpc_server_handled_total{\(labels("GetProduct")),grpc_code=\"NOT_FOUND\"} 1\n"), "\(body)")
+            #expect(body.contains("# TYPE grpc_server_handling_seconds histogram"), "\(body)")
+            #expect(body.contains("grpc_server_handling_seconds_bucket{\(labels("ListCategories")),le=\"+Inf\"} 3\n"), "\(body)")
+            #expect(body.contains("grpc_server_handling_seconds_count{\(labels("ListCategories"))} 3\n"), "\(body)")
             #expect(body.contains("db_pool_connections{service=\"catalog\",state=\"idle\"}"), "\(body)")
+            #expect(body.contains("db_pool_waiters{service=\"catalog\"} 0"), "\(body)")
+            #expect(body.contains("db_pool_acquire_timeouts_total{service=\"catalog\"} 0"), "\(body)")
+            let acquires = body.split(separator: "\n").first { $0.hasPrefix("db_pool_acquire_wait_seconds_count{service=\"catalog\"} ") }
+            #expect((acquires?.split(separator: " ").last).flatMap { Int($0) } ?? 0 >= 5, "\(body)")
+            let posted = try httpGet(port: metricsPort, path: "/metrics", method: "POST")
+            #expect(posted.status.hasPrefix("HTTP/1.1 405"), "\(posted.status)")
             let missing = try httpGet(port: metricsPort, path: "/nothing")
             #expect(missing.status.hasPrefix("HTTP/1.1 404"))
         } catch {

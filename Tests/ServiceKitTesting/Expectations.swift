@@ -83,7 +83,7 @@ extension Google_Protobuf_Timestamp {
 /// metrics endpoint); returns the status line, the body, and whether the
 /// server closed the connection after answering (rather than the 10 s
 /// receive timeout ending the read).
-public func httpGet(port: Int, path: String) throws -> (status: String, body: String, closedByServer: Bool) {
+public func httpGet(port: Int, path: String, method: String = "GET") throws -> (status: String, body: String, closedByServer: Bool) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestEnvironment.Missing(what: "socket() failed") }
     defer { close(fd) }
@@ -97,7 +97,7 @@ public func httpGet(port: Int, path: String) throws -> (status: String, body: St
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { throw TestEnvironment.Missing(what: "cannot connect to 127.0.0.1:\(port)") }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+    let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
     _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
     var response: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)

@@ -116,10 +116,10 @@ public struct ServiceHarness: Sendable {
             // A free port (LISTEN_ADDR takes 1-65535 only).
             serviceConfiguration.listenPort = 0
             let logger = TestEnvironment.logger("\(role).tests")
-            upstreams = try ServiceRunner.upstreams(definition, serviceConfiguration, logger: logger,
+            let registry = MetricsRegistry(service: definition.name)
+            upstreams = try ServiceRunner.upstreams(definition, serviceConfiguration, logger: logger, metrics: registry,
                                                     channel: testChannelConfiguration())
             let health = HealthService(statuses: [definition.grpcServiceName: .serving, "": .serving])
-            let registry = MetricsRegistry(service: definition.name)
             let context = ServiceContext(configuration: serviceConfiguration, pool: pool, logger: logger,
                                          health: health, shutdown: shutdown, background: background,
                                          metrics: registry, upstreams: upstreams)

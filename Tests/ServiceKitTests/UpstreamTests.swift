@@ -91,8 +91,9 @@ import Testing
             let configuration = try ServiceConfiguration(
                 service: "test", defaultPort: 1, schema: "test", upstreams: [dependency],
                 environment: ["DATABASE_URL": "postgresql://u@localhost/db", "RATING_ADDR": target])
+            let metrics = MetricsRegistry(service: "test")
             let upstreams = try ServiceRunner.upstreams(definition, configuration, logger: TestEnvironment.logger("kit"),
-                                                        channel: testChannelConfiguration())
+                                                        metrics: metrics, channel: testChannelConfiguration())
             let upstream = try #require(upstreams["RATING_ADDR"])
             defer { upstream.close() }
             let client = RatingServiceClient(channel: upstream.channel)
@@ -102,6 +103,13 @@ import Testing
             }
             _ = try await upstream.call { try await client.batchGetRatingSummaries(request, options: $0) }
             #expect(ratings.requestIDs == ["trace-42", nil])
+            // Both calls are in the client metrics of the service that made them.
+            let labels = "service=\"test\",grpc_type=\"unary\",grpc_service=\"restaurant.rating.v1.RatingService\""
+                + ",grpc_method=\"BatchGetRatingSummaries\""
+            let scraped = metrics.render()
+            #expect(scraped.contains("grpc_client_started_total{\(labels)} 2\n"), "\(scraped)")
+            #expect(scraped.contains("grpc_client_handled_total{\(labels),grpc_code=\"OK\"} 2\n"), "\(scraped)")
+            #expect(scraped.contains("grpc_client_handling_seconds_count{\(labels)} 2\n"), "\(scraped)")
         }
     }
 }

@@ -51,7 +51,7 @@ public enum Orders {
 
         let created = Atomic<Int>(0)
         context.metrics.addCounter("orders_created_total", help: "Orders created (not counting idempotent retries).") {
-            [("", Double(created.load(ordering: .relaxed)))]
+            [([], Double(created.load(ordering: .relaxed)))]
         }
         return [OrderHandler(store: store, catalog: catalog, keys: keys, feed: feed,
                              created: { created.add(1, ordering: .relaxed) }).rpcService]

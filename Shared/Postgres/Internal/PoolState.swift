@@ -1,8 +1,12 @@
+import CoreMetrics
 import DequeModule
 
 /// The bookkeeping of a ``PostgresPool``, mutated only under the pool's lock.
 /// Methods decide; the pool performs the resulting I/O outside the lock.
 struct PoolState {
+    /// `db_pool_acquire_wait_seconds`: every acquire's wait, for a histogram.
+    var acquireWait: CoreMetrics.Timer?
+
     struct Lease {
         let borrowedAt: ContinuousClock.Instant
         let file: String
@@ -90,6 +94,10 @@ struct PoolState {
         leased[connection.id] = Lease(borrowedAt: now, file: file, line: line)
         acquireCount += 1
         waitTimes.record(now - waitingSince)
+        if let acquireWait {
+            let (seconds, attoseconds) = (now - waitingSince).components
+            acquireWait.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        }
     }
 
     /// How many new connections to open: one per waiter not covered by the

@@ -88,7 +88,7 @@ public final class OutboxRelay: Sendable {
     /// `outbox_oldest_pending_seconds`, `outbox_backoff_seconds` (gauges),
     /// `outbox_delivered_total`, `outbox_delivery_failures_total`.
     public func register(in registry: MetricsRegistry) {
-        let labels = "topic=\"\(MetricsRegistry.escape(topic))\""
+        let labels = [("topic", topic)]
         registry.addGauge("outbox_pending_events", help: "Events waiting for delivery.") {
             [(labels, Double(self.counters.pending))]
         }

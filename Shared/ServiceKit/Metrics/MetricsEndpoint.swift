@@ -54,15 +54,19 @@ private final class MetricsHTTPHandler: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            let found = head.method == .GET && (head.uri == "/metrics" || head.uri.hasPrefix("/metrics?"))
-            let body = found ? registry.render() : "not found; metrics are at /metrics\n"
+            let isMetrics = head.uri == "/metrics" || head.uri.hasPrefix("/metrics?")
+            let found = isMetrics && head.method == .GET
+            let status: HTTPResponseStatus = found ? .ok : isMetrics ? .methodNotAllowed : .notFound
+            let body = found ? registry.render()
+                : isMetrics ? "only GET is allowed on /metrics\n" : "not found; metrics are at /metrics\n"
             var headers = HTTPHeaders()
             headers.add(name: "content-type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
+            if status == .methodNotAllowed { headers.add(name: "allow", value: "GET") }
             headers.add(name: "content-length", value: String(body.utf8.count))
             // HTTP/1.0 without keep-alive, or `Connection: close`: close once sent.
             let keepAlive = head.isKeepAlive
             if !keepAlive { headers.add(name: "connection", value: "close") }
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
             let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
             if !keepAlive {

@@ -1,17 +1,18 @@
 import RPC
 
-/// Counts every call and records its latency by method and status code.
+/// Records every call the server handles: `grpc_server_started_total`,
+/// `grpc_server_handled_total` by code, and `grpc_server_handling_seconds`.
 public struct MetricsInterceptor: RPCServerInterceptor {
-    private let registry: MetricsRegistry
+    private let metrics: CallMetrics
 
     public init(registry: MetricsRegistry) {
-        self.registry = registry
+        metrics = CallMetrics(registry: registry, side: "server")
     }
 
     public func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
+        metrics.started(path: context.path, kind: context.kind)
         try await measure(next) { code, elapsed in
-            let (seconds, attoseconds) = elapsed.components
-            registry.record(method: context.path, code: code.name, seconds: Double(seconds) + Double(attoseconds) / 1e18)
+            metrics.handled(path: context.path, kind: context.kind, code: code, elapsed: elapsed)
         }
     }
 }
