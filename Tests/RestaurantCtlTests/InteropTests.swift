@@ -266,6 +266,16 @@ struct CallOptionTests {
             #expect(verbose.stderr.contains("<   x-grpc-test-echo-trailing-bin: AAEC"), "\(verbose)")
             #expect(verbose.stderr.contains("< status: OK"))
             #expect(verbose.stderr.contains("< time: "))
+            // -v sends a new W3C traceparent and prints its trace id; one given with -H is kept.
+            let sent = verbose.stderr.split(separator: "\n").first { $0.hasPrefix("> traceparent: 00-") }
+            let traceID = sent.map { $0.split(separator: "-")[1] }
+            #expect(traceID?.count == 32 && sent?.hasSuffix("-01") == true, "\(verbose)")
+            #expect(traceID.map { verbose.stderr.contains("* trace id: \($0)\n") } == true, "\(verbose)")
+            let given = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            let kept = try Run.ctl(["call", address, "\(Self.service)/UnaryCall", "-v", "-H", "traceparent: \(given)"])
+            #expect(kept.stderr.contains("> traceparent: \(given)\n"), "\(kept)")
+            #expect(kept.stderr.contains("* trace id: 4bf92f3577b34da6a3ce929d0e0e4736\n"), "\(kept)")
+            #expect(kept.stderr.components(separatedBy: "> traceparent:").count == 2, "one traceparent: \(kept)")
 
             // --gzip: the Swift server checks that the request really was compressed.
             let expect = #"{"expectCompressed": {"value": true}, "responseSize": 10}"#

@@ -26,7 +26,7 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
     @Flag(help: "Compress request messages with gzip (compressed responses are always accepted).")
     public var gzip = false
 
-    @Flag(name: .shortAndLong, help: "Print request metadata, response headers, trailers, status and timing to stderr.")
+    @Flag(name: .shortAndLong, help: "Print request metadata, response headers, trailers, status and timing to stderr; send a W3C traceparent (unless -H gives one) and print its trace id.")
     public var verbose = false
 
     public init() {}
@@ -128,7 +128,14 @@ public final class Session: Sendable {
             throw .usage("invalid address '\(address)': \(error)")
         }
         self.address = address
-        self.metadata = settings.metadata
+        var metadata = settings.metadata
+        // With -v, every call carries a W3C trace context (unless -H gave
+        // one), and the trace id is printed: a traced service's spans of the
+        // call can then be found by it.
+        if settings.verbose, metadata["traceparent"] == nil {
+            metadata.add("traceparent", TraceParent.random())
+        }
+        self.metadata = metadata
         self.timeout = settings.timeout
         self.compression = settings.gzip ? .gzip : .identity
         self.verbose = settings.verbose
@@ -149,6 +156,7 @@ public final class Session: Sendable {
     public func logRequest(_ path: String, kind: RPCKind) {
         guard verbose else { return }
         Console.err("> \(path) (\(kind.displayName)) to \(address)")
+        if let traceID = metadata["traceparent"].flatMap(TraceParent.traceID(of:)) { Console.err("* trace id: \(traceID)") }
         if let timeout { Console.err("> grpc-timeout: \(timeout)") }
         if compression == .gzip { Console.err("> grpc-encoding: gzip") }
         for line in Self.lines(metadata, redacting: true) { Console.err("> \(line)") }
