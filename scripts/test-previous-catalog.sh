@@ -12,7 +12,6 @@
 # database name), as scripts/test.sh exports them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/lib.sh
 
 src=.build-previous/src
 [ -d "$src" ] || { echo "test-previous-catalog.sh: run scripts/build-previous-catalog.sh first" >&2; exit 1; }
