@@ -40,7 +40,7 @@ extension PostgresTests {
             }
         }
 
-        @Test func aStatementTheServerInvalidatedIsPreparedAgain() async throws {
+        @Test func aStatementTheServerInvalidatedIsPreparedAgainAndRunAtOnce() async throws {
             try await TestDatabase.withPool { pool in
                 let table = "reprep_\(UUID().uuidString.prefix(8).lowercased())"
                 try await pool.execute("CREATE TABLE \(identifier: table) (id int)")
@@ -48,21 +48,27 @@ extension PostgresTests {
                     let select: PostgresQuery = "SELECT * FROM \(identifier: table)"
                     #expect(try await connection.query(select).isEmpty)
 
-                    // The server forgot the statement: it fails once, then is
-                    // prepared again.
+                    // The server forgot the statement: it is prepared again
+                    // and run at once.
                     try await connection.executeScript("DEALLOCATE ALL")
-                    let gone = await #expect(throws: PostgresError.self) { try await connection.query(select) }
-                    #expect(gone?.sqlState == "26000")
                     #expect(try await connection.query(select).isEmpty)
 
                     // Its result type changed ("cached plan must not change
-                    // result type"): likewise.
+                    // result type", a column added under a running service):
+                    // likewise, with the new columns.
                     try await connection.execute("ALTER TABLE \(identifier: table) ADD COLUMN name text")
                     try await connection.execute("INSERT INTO \(identifier: table) VALUES (1, 'x')")
-                    let changed = await #expect(throws: PostgresError.self) { try await connection.query(select) }
-                    #expect(changed?.sqlState == "0A000")
                     let rows = try await connection.query(select)
                     #expect(rows.count == 1 && rows.first?.columnNames == ["id", "name"])
+
+                    // Inside a transaction the failure aborts it: the caller
+                    // is told, and the statement is prepared afresh for later.
+                    try await connection.executeScript("BEGIN")
+                    try await connection.execute("ALTER TABLE \(identifier: table) ADD COLUMN price int")
+                    let changed = await #expect(throws: PostgresError.self) { try await connection.query(select) }
+                    #expect(changed?.sqlState == "0A000")
+                    try await connection.executeScript("ROLLBACK")
+                    #expect(try await connection.query(select).first?.columnNames == ["id", "name"])
                 }
                 try await pool.execute("DROP TABLE \(identifier: table)")
             }

@@ -6,8 +6,9 @@ extension ConnectionDriver {
     /// thrown as ``PostgresError``.
     func execute(_ query: PostgresQuery) async throws -> PQResult {
         let key = StatementCache.Key(sql: query.sql, parameterTypes: query.bindings.parameters.types)
+        let cached = withStatementCache { $0.lookup(key) }
         let name: String
-        if let cached = withStatementCache({ $0.lookup(key) }) {
+        if let cached {
             name = cached
         } else {
             name = try await prepare(key)
@@ -15,8 +16,17 @@ extension ConnectionDriver {
         let results = try await run(.executePrepared(name: name, parameters: query.bindings.parameters))
         if case .error(let error) = results.first?.status, error.invalidatesPreparedStatement {
             // The server no longer has the statement (DISCARD, DEALLOCATE) or
-            // its result type changed (DDL): prepare it afresh next time.
+            // its result type changed (DDL, such as a migration adding a
+            // column under a running service): prepare it afresh. It failed
+            // before running, so outside a transaction block nothing
+            // happened and it runs again at once; inside one, the
+            // transaction is aborted and the caller gets the error.
             withStatementCache { $0.remove(key) }
+            if cached != nil, transactionStatus == .idle {
+                let fresh = try await prepare(key)
+                return try Self.single(try await run(.executePrepared(name: fresh, parameters: query.bindings.parameters)),
+                                       sql: query.sql)
+            }
         }
         return try Self.single(results, sql: query.sql)
     }

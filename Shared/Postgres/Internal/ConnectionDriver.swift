@@ -122,6 +122,11 @@ final class ConnectionDriver: Sendable {
         }
     }
 
+    /// The server-side transaction state, as of the last result.
+    var transactionStatus: PQTransactionStatus {
+        state.withLock { $0.connection.transactionStatus }
+    }
+
     /// Whether the connection can serve another borrower.
     var isReusable: Bool { reusableTransactionStatus != nil }
 
