@@ -1,5 +1,6 @@
 internal import LibPQ
 import Synchronization
+import Tracing
 
 /// A connection borrowed from a ``PostgresPool`` for the duration of a
 /// ``PostgresPool/withConnection(file:line:_:)`` or
@@ -11,11 +12,14 @@ import Synchronization
 /// then reused from a bounded cache.
 public final class PostgresConnection: Sendable {
     let driver: ConnectionDriver
+    /// Whether each statement gets a span (see ``PostgresPool/init(configuration:logger:metricsFactory:metricsDimensions:tracesStatements:)``).
+    private let tracesStatements: Bool
     private let isBorrowed = Atomic<Bool>(true)
     private let hasCompletedStatement = Atomic<Bool>(false)
 
-    init(driver: ConnectionDriver) {
+    init(driver: ConnectionDriver, tracesStatements: Bool) {
         self.driver = driver
+        self.tracesStatements = tracesStatements
     }
 
     /// The process id of the server backend serving this connection.
@@ -45,9 +49,22 @@ public final class PostgresConnection: Sendable {
 
     private func run(_ query: PostgresQuery) async throws -> PQResult {
         try checkBorrowed()
-        let result = try await driver.execute(query)
+        let result = tracesStatements ? try await traced(query) : try await driver.execute(query)
         hasCompletedStatement.store(true, ordering: .relaxed)
         return result
+    }
+
+    /// Runs `query` in a client span named by its operation (`SELECT`),
+    /// with its SQL text: placeholders only, for values are always bound,
+    /// never written into the text.
+    private func traced(_ query: PostgresQuery) async throws -> PQResult {
+        let operation = String(query.sql.drop(while: \.isWhitespace).prefix(while: \.isLetter)).uppercased()
+        return try await withSpan(operation, ofKind: .client) { span in
+            span.attributes["db.system"] = "postgresql"
+            span.attributes["db.operation"] = operation
+            span.attributes["db.statement"] = query.sql
+            return try await driver.execute(query)
+        }
     }
 
     /// Whether a statement completed during this borrow; if none did and

@@ -34,7 +34,7 @@ extension PostgresPool {
         var retries = retryingStaleConnection ? configuration.maxConnections : 0
         while true {
             let pooled = try await acquire(file: file, line: line)
-            let connection = PostgresConnection(driver: pooled.driver)
+            let connection = PostgresConnection(driver: pooled.driver, tracesStatements: tracesStatements)
             let result: Swift.Result<Result, any Error>
             do {
                 result = .success(try await body(connection))

@@ -32,6 +32,7 @@ public final class PostgresPool: Sendable {
     /// The configuration the pool was created with.
     public let configuration: PostgresConfiguration
     let logger: Logger
+    let tracesStatements: Bool
     let poller: Poller
     let state = Mutex(PoolState())
     private let maintenanceTask = Mutex<Task<Void, Never>?>(nil)
@@ -46,12 +47,16 @@ public final class PostgresPool: Sendable {
     ///   - metricsFactory: where the pool records `db_pool_acquire_wait_seconds`
     ///     (each acquire's wait), with `metricsDimensions`; by default
     ///     swift-metrics' global factory.
+    ///   - tracesStatements: whether each statement gets a span from
+    ///     swift-distributed-tracing's global tracer (a child of the caller's
+    ///     span). Off, it costs one branch.
     public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "postgres.pool"),
                 metricsFactory: any MetricsFactory = MetricsSystem.factory,
-                metricsDimensions: [(String, String)] = []) throws {
+                metricsDimensions: [(String, String)] = [], tracesStatements: Bool = false) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
+        self.tracesStatements = tracesStatements
         let acquireWait = Timer(label: "db_pool_acquire_wait_seconds", dimensions: metricsDimensions, factory: metricsFactory)
         state.withLock { $0.acquireWait = acquireWait }
         self.poller = try Poller(name: "postgres-poller")

@@ -31,6 +31,10 @@ public struct ServiceConfiguration: Sendable {
     /// statement may wait for a lock (live queries queue behind it that
     /// long at most) and run.
     public var migrationLimits: PostgresMigrator.Limits
+    /// Whether spans are made and exported: `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set; swift-otel reads the
+    /// rest of the `OTEL_*` settings itself.
+    public var tracing: Bool
 
     /// Reads the configuration of `service` from `environment`.
     /// - Parameters:
@@ -75,6 +79,9 @@ public struct ServiceConfiguration: Sendable {
         }
         self.upstreams = upstreams
         upstreamToken = environment["UPSTREAM_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        tracing = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].contains {
+            !(environment[$0] ?? "").isEmpty
+        }
         migrationLimits = PostgresMigrator.Limits()
         if let milliseconds = try Self.positiveInteger(environment, "MIGRATION_LOCK_TIMEOUT_MS") {
             migrationLimits.lockTimeout = .milliseconds(milliseconds)

@@ -1,8 +1,10 @@
 import Logging
+import OTel
 import Synchronization
 
 /// Structured logs to standard error at the configured level, each line
-/// carrying the request id of the call it belongs to.
+/// carrying the request id of the call it belongs to and, while a span is
+/// current, its trace and span ids (`trace_id`, `span_id`).
 public enum ServiceLogging {
     private static let bootstrapped = Mutex(false)
 
@@ -21,6 +23,6 @@ public enum ServiceLogging {
             var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
             handler.logLevel = level
             return handler
-        }, metadataProvider: requestID)
+        }, metadataProvider: .multiplex([requestID, OTel.makeLoggingMetadataProvider()]))
     }
 }

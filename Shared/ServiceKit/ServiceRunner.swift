@@ -2,6 +2,7 @@ import Foundation
 import GRPCProtos
 import GRPCServices
 import Logging
+import OTel
 import Postgres
 import RPC
 import ServiceLifecycle
@@ -103,7 +104,9 @@ public enum ServiceRunner {
         let migrators = try Self.migrators(definition, schema: schema, limits: configuration.migrationLimits)
         let registry = MetricsRegistry(service: definition.name)
         let pool = try PostgresPool(configuration: configuration.database, logger: Logger(label: "\(definition.name).db"),
-                                    metricsFactory: registry.factory, metricsDimensions: registry.dimensions([]))
+                                    metricsFactory: registry.factory, metricsDimensions: registry.dimensions([]),
+                                    tracesStatements: configuration.tracing)
+        let tracing = try configuration.tracing ? Self.bootstrapTracing(definition) : nil
         let health = HealthService(statuses: [definition.grpcServiceName: .notServing])
         registry.addGauge("db_pool_connections", help: "Pool connections by state.") {
             let metrics = pool.metrics()
@@ -158,7 +161,11 @@ public enum ServiceRunner {
         // Shut down from the last member to the first: the server drains,
         // the readiness loop ends, then background tasks stop, then the
         // metrics endpoint and the upstream channels close, the pool last.
-        var group = ServiceGroupConfiguration(services: [
+        // The exporter stops last, so the spans of the shutdown are sent too.
+        let exporter: [ServiceGroupConfiguration.ServiceConfiguration] = tracing.map {
+            [.init(service: $0, serviceName: "trace exporter")]
+        } ?? []
+        var group = ServiceGroupConfiguration(services: exporter + [
             .init(service: ServiceTask.onShutdown {
                 for upstream in upstreams.values { upstream.close() }
                 await pool.shutdown()
@@ -172,6 +179,17 @@ public enum ServiceRunner {
         group.maximumGracefulShutdownDuration = .seconds(30)
         try await ServiceGroup(configuration: group).run()
         logger.info("stopped")
+    }
+
+    /// Bootstraps swift-otel for traces only (the service keeps its own
+    /// logs and Prometheus metrics): W3C propagation, OTLP export as the
+    /// `OTEL_*` variables say. Returns the exporter's background service.
+    static func bootstrapTracing(_ definition: ServiceDefinition) throws -> any Service {
+        var configuration = OTel.Configuration.default
+        configuration.serviceName = "\(definition.name)-service"
+        configuration.logs.enabled = false
+        configuration.metrics.enabled = false
+        return try OTel.bootstrap(configuration: configuration)
     }
 
     /// ServiceKit's tables the definition asks for, then its own migrations,
@@ -196,6 +214,7 @@ public enum ServiceRunner {
         var channelConfiguration = channel
         channelConfiguration.interceptors.append(RequestIDClientInterceptor())
         channelConfiguration.interceptors.append(MetricsClientInterceptor(registry: metrics))
+        if configuration.tracing { channelConfiguration.interceptors.append(TracingClientInterceptor()) }
         var upstreams: [String: Upstream] = [:]
         for dependency in definition.upstreams {
             guard let target = configuration.upstreams[dependency.variable] else { continue }
@@ -221,7 +240,8 @@ public enum ServiceRunner {
             configuration: .init(host: configuration.listenHost, port: configuration.listenPort,
                                  serverName: "\(definition.name)-service/\(version)"),
             services: services + [context.health.rpcService] + reflection.rpcServices,
-            interceptors: [
+            // Outermost, so everything after (request ids, the access log) runs in the span.
+            interceptors: (configuration.tracing ? [TracingServerInterceptor()] as [any RPCServerInterceptor] : []) + [
                 RequestIDServerInterceptor(),
                 AccessLogInterceptor(logger: logger("\(definition.name).access"), quietServices: [Grpc_Health_V1_Health.name]),
                 MetricsInterceptor(registry: registry),

@@ -39,11 +39,13 @@ public struct Outbox: Sendable {
     public func enqueue(_ messages: [Message], in transaction: PostgresConnection) async throws -> [UUID] {
         guard !messages.isEmpty else { return [] }
         var ids: [UUID] = []
+        // The relay's delivery continues the trace of the change.
+        let traceContext = StoredTraceContext.current()
         for message in messages {
             let id = UUID()
             try await transaction.execute("""
-                INSERT INTO outbox (event_id, topic, key, payload)
-                VALUES (\(id), \(message.topic), \(message.key), \(Data(message.payload)))
+                INSERT INTO outbox (event_id, topic, key, payload, trace_context)
+                VALUES (\(id), \(message.topic), \(message.key), \(Data(message.payload)), \(traceContext))
                 """)
             ids.append(id)
         }

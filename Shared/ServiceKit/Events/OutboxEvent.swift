@@ -15,4 +15,6 @@ public struct OutboxEvent: Sendable, Hashable {
     public let payload: [UInt8]
     /// When it was written.
     public let createdAt: Date
+    /// The trace context of the change that wrote it (``StoredTraceContext``), if traced.
+    let traceContext: String?
 }

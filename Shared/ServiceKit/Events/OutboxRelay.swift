@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Postgres
 import Synchronization
+import Tracing
 
 /// Delivers an ``Outbox``'s events of one topic, in batches, through a
 /// caller-supplied `deliver`, and marks them delivered.
@@ -158,6 +159,21 @@ public final class OutboxRelay: Sendable {
         }
     }
 
+    /// `deliver(events)`, in a span continuing the trace of the first
+    /// event's change and linking the others' (without tracing, just the call).
+    private func deliverTraced(_ events: [OutboxEvent]) async throws {
+        guard events.contains(where: { $0.traceContext != nil }) else { return try await deliver(events) }
+        let parent = StoredTraceContext.context(events[0].traceContext) ?? .topLevel
+        try await withSpan("outbox deliver \(topic)", context: parent, ofKind: .producer) { span in
+            span.attributes["messaging.destination.name"] = topic
+            span.attributes["messaging.batch.message_count"] = events.count
+            for event in events.dropFirst() {
+                if let linked = StoredTraceContext.context(event.traceContext) { span.addLink(SpanLink(context: linked, attributes: [:])) }
+            }
+            try await deliver(events)
+        }
+    }
+
     /// Exponential backoff with jitter (half to all of the doubled delay).
     func backoff(afterFailures failures: Int) -> Duration {
         let doubled = configuration.initialBackoff * (1 << min(failures - 1, 20))
@@ -174,22 +190,23 @@ public final class OutboxRelay: Sendable {
         let failure = Mutex<(any Error)?>(nil)
         let (claimed, delivered) = try await pool.withTransaction { transaction -> (Int, Int) in
             let rows = try await transaction.query("""
-                SELECT id, event_id, key, payload, created_at FROM outbox
+                SELECT id, event_id, key, payload, created_at, trace_context FROM outbox
                 WHERE topic = \(topic) AND delivered_at IS NULL
                 ORDER BY id LIMIT \(literal: configuration.batchSize) FOR UPDATE SKIP LOCKED
                 """)
             guard !rows.isEmpty else { return (0, 0) }
             var events: [OutboxEvent] = []
             for row in rows {
-                let (position, id, key, payload, createdAt) = try row.decode((Int64, UUID, String, Data, Date).self)
+                let (position, id, key, payload, createdAt, traceContext) =
+                    try row.decode((Int64, UUID, String, Data, Date, String?).self)
                 events.append(OutboxEvent(position: position, id: id, topic: topic, key: key,
-                                          payload: [UInt8](payload), createdAt: createdAt))
+                                          payload: [UInt8](payload), createdAt: createdAt, traceContext: traceContext))
             }
             let ready = try await Self.inKeyOrder(events, topic: topic, transaction: transaction)
             guard !ready.isEmpty else { return (rows.count, 0) }
             let positions = ready.map(\.position)
             do {
-                try await deliver(ready)
+                try await deliverTraced(ready)
             } catch {
                 // Keep the attempt on the rows (committed), then report it.
                 try await transaction.execute("""

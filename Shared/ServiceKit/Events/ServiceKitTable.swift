@@ -17,13 +17,13 @@ public enum ServiceKitTable: Sendable, Hashable, CaseIterable {
 
     /// The migrations creating `tables`.
     public static func migrations(for tables: some Sequence<ServiceKitTable>) -> [PostgresMigration] {
-        Set(tables).map(\.migration)
+        Set(tables).flatMap(\.migrations)
     }
 
-    var migration: PostgresMigration {
+    var migrations: [PostgresMigration] {
         switch self {
         case .outbox:
-            PostgresMigration(version: 1, name: "create_outbox", sql: """
+            [PostgresMigration(version: 1, name: "create_outbox", sql: """
                 CREATE TABLE outbox (
                     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                     event_id     uuid NOT NULL UNIQUE,
@@ -38,17 +38,22 @@ public enum ServiceKitTable: Sendable, Hashable, CaseIterable {
                 CREATE INDEX outbox_pending_idx ON outbox (topic, id) WHERE delivered_at IS NULL;
                 CREATE INDEX outbox_pending_key_idx ON outbox (topic, key, id) WHERE delivered_at IS NULL;
                 CREATE INDEX outbox_delivered_idx ON outbox (delivered_at) WHERE delivered_at IS NOT NULL;
-                """)
+                """),
+             // The trace context of the change that wrote the event (W3C
+             // traceparent/tracestate lines), for the relay's delivery span.
+             PostgresMigration(version: 4, name: "outbox_trace_context", sql: """
+                ALTER TABLE outbox ADD COLUMN trace_context text;
+                """)]
         case .processedEvents:
-            PostgresMigration(version: 2, name: "create_processed_events", sql: """
+            [PostgresMigration(version: 2, name: "create_processed_events", sql: """
                 CREATE TABLE processed_events (
                     event_id     text PRIMARY KEY CHECK (char_length(event_id) BETWEEN 1 AND 100),
                     processed_at timestamptz NOT NULL DEFAULT now()
                 );
                 CREATE INDEX processed_events_age_idx ON processed_events (processed_at);
-                """)
+                """)]
         case .idempotencyKeys:
-            PostgresMigration(version: 3, name: "create_idempotency_keys", sql: """
+            [PostgresMigration(version: 3, name: "create_idempotency_keys", sql: """
                 CREATE TABLE idempotency_keys (
                     scope        text NOT NULL,
                     key          text NOT NULL,
@@ -58,7 +63,7 @@ public enum ServiceKitTable: Sendable, Hashable, CaseIterable {
                     PRIMARY KEY (scope, key)
                 );
                 CREATE INDEX idempotency_keys_age_idx ON idempotency_keys (created_at);
-                """)
+                """)]
         }
     }
 }

@@ -1,0 +1,27 @@
+import Instrumentation
+import RPC
+import Tracing
+
+/// A client span per call to another service, its context sent along in
+/// the call's metadata (`traceparent`) so the callee's spans join the trace.
+public struct TracingClientInterceptor: RPCClientInterceptor {
+    public init() {}
+
+    public func intercept(context: RPCClientCallContext, next: (RPCClientCallContext) async throws -> Void) async throws {
+        let labels = CallMetrics.labels(path: context.path, kind: context.kind)
+        try await withSpan(String(context.path.dropFirst()), ofKind: .client) { span in
+            span.attributes["rpc.system"] = "grpc"
+            span.attributes["rpc.service"] = labels[1].1
+            span.attributes["rpc.method"] = labels[2].1
+            var context = context
+            InstrumentationSystem.instrument.inject(span.context, into: &context.metadata, using: MetadataInjector())
+            do {
+                try await next(context)
+                span.attributes["rpc.grpc.status_code"] = 0
+            } catch {
+                span.attributes["rpc.grpc.status_code"] = Int(RPCStatus(error: error).code.rawValue)
+                throw error
+            }
+        }
+    }
+}
