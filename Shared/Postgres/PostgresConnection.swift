@@ -49,12 +49,14 @@ public final class PostgresConnection: Sendable {
 
     private func run(_ query: PostgresQuery) async throws -> PQResult {
         try checkBorrowed()
-        let result = tracesStatements ? try await traced(query) : try await driver.execute(query)
+        // Only inside a traced call: probes, relay polls and migrations would
+        // otherwise each start a trace of their own.
+        let result = tracesStatements && ServiceContext.current != nil ? try await traced(query) : try await driver.execute(query)
         hasCompletedStatement.store(true, ordering: .relaxed)
         return result
     }
 
-    /// Runs `query` in a client span named by its operation (`SELECT`),
+    /// Runs `query` in a client span (a child of the current one) named by its operation (`SELECT`),
     /// with its SQL text: placeholders only, for values are always bound,
     /// never written into the text.
     private func traced(_ query: PostgresQuery) async throws -> PQResult {

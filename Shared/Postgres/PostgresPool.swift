@@ -47,9 +47,9 @@ public final class PostgresPool: Sendable {
     ///   - metricsFactory: where the pool records `db_pool_acquire_wait_seconds`
     ///     (each acquire's wait), with `metricsDimensions`; by default
     ///     swift-metrics' global factory.
-    ///   - tracesStatements: whether each statement gets a span from
-    ///     swift-distributed-tracing's global tracer (a child of the caller's
-    ///     span). Off, it costs one branch.
+    ///   - tracesStatements: whether each statement run inside a span gets a
+    ///     child span from swift-distributed-tracing's global tracer. Off, it
+    ///     costs one branch.
     public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "postgres.pool"),
                 metricsFactory: any MetricsFactory = MetricsSystem.factory,
                 metricsDimensions: [(String, String)] = [], tracesStatements: Bool = false) throws {
