@@ -15,13 +15,7 @@ public struct TracingClientInterceptor: RPCClientInterceptor {
             span.attributes["rpc.method"] = labels[2].1
             var context = context
             InstrumentationSystem.instrument.inject(span.context, into: &context.metadata, using: MetadataInjector())
-            do {
-                try await next(context)
-                span.attributes["rpc.grpc.status_code"] = 0
-            } catch {
-                span.attributes["rpc.grpc.status_code"] = Int(RPCStatus(error: error).code.rawValue)
-                throw error
-            }
+            try await span.recordingStatus { try await next(context) }
         }
     }
 }

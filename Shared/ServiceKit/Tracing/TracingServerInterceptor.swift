@@ -16,13 +16,7 @@ public struct TracingServerInterceptor: RPCServerInterceptor {
             span.attributes["rpc.system"] = "grpc"
             span.attributes["rpc.service"] = context.service
             span.attributes["rpc.method"] = context.method
-            do {
-                try await next()
-                span.attributes["rpc.grpc.status_code"] = 0
-            } catch {
-                span.attributes["rpc.grpc.status_code"] = Int(RPCStatus(error: error).code.rawValue)
-                throw error
-            }
+            try await span.recordingStatus(next)
         }
     }
 }
