@@ -37,12 +37,12 @@ BIN="$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin
 SCHEMA="analytics_bench_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 ROLE="$(echo "$ANALYTICS_DATABASE_URL" | sed -E 's#^postgres(ql)?://([^:@/]+).*#\2#')"
 RUN_DIR="$(mktemp -d)"
-SERVICE_PID=""
+pids=()
 psql_admin() { "$PGBIN/psql" "$PG_ADMIN_URL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 cleanup() {
     local status=$?
-    if [ -n "$SERVICE_PID" ]; then stop_process "$SERVICE_PID" 10 || true; fi
+    for pid in "${pids[@]}"; do stop_process "$pid" 10 || true; done
     if [ "$status" -ne 0 ] && [ -f "$RUN_DIR/service.log" ]; then
         log "analytics-service log (last 20 lines):"
         tail -n 20 "$RUN_DIR/service.log" >&2
@@ -54,10 +54,9 @@ cleanup() {
 trap cleanup EXIT
 
 psql_admin -c "CREATE SCHEMA \"$SCHEMA\" AUTHORIZATION \"$ROLE\""
-PORT=$(pick_free_port)
-DATABASE_URL="$ANALYTICS_DATABASE_URL" DB_SCHEMA="$SCHEMA" LISTEN_ADDR="127.0.0.1:$PORT" AUTH_TOKENS=bench \
-    DB_POOL_MIN=2 DB_POOL_MAX=10 LOG_LEVEL=warning "$BIN/analytics-service" >"$RUN_DIR/service.log" 2>&1 &
-SERVICE_PID=$!
+start_ready_server "$RUN_DIR/service.log" env DATABASE_URL="$ANALYTICS_DATABASE_URL" DB_SCHEMA="$SCHEMA" \
+    LISTEN_ADDR=127.0.0.1:0 AUTH_TOKENS=bench DB_POOL_MIN=2 DB_POOL_MAX=10 LOG_LEVEL=warning "$BIN/analytics-service"
+PORT=$port
 for _ in $(seq 1 600); do "$BIN/restaurantctl" health "127.0.0.1:$PORT" >/dev/null 2>&1 && break; sleep 0.2; done
 
 echo

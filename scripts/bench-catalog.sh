@@ -7,7 +7,7 @@
 # 1. a fresh schema (catalog_bench_<random>, owned by the catalog role) on the
 #    throwaway cluster (started if needed, stopped again only if this script
 #    started it);
-# 2. catalog-service (release build, .build-release) on a free loopback port
+# 2. catalog-service (release build, .build-release) on a loopback port it picks
 #    with DB_SCHEMA set to it; it applies its migrations;
 # 3. PRODUCTS generated products (names, descriptions and tags from a food
 #    vocabulary, 8 categories) bulk-inserted with one INSERT ... SELECT, then
@@ -48,16 +48,15 @@ RATING_SCHEMA="rating_bench_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n'
 ROLE="$(echo "$CATALOG_DATABASE_URL" | sed -E 's#^postgres(ql)?://([^:@/]+).*#\2#')"
 RATING_ROLE="$(echo "$RATING_DATABASE_URL" | sed -E 's#^postgres(ql)?://([^:@/]+).*#\2#')"
 RUN_DIR="$(mktemp -d)"
-SERVICE_PID=""
-RATING_PID=""
+pids=()
 psql_admin() { "$PGBIN/psql" "$PG_ADMIN_URL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 # As the catalog role, in the bench schema (as the service sees it).
 psql_catalog() { PGOPTIONS="-c search_path=$SCHEMA" "$PGBIN/psql" "$CATALOG_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 cleanup() {
     local status=$?
-    if [ -n "$RATING_PID" ]; then stop_process "$RATING_PID" 10 || true; fi
-    if [ -n "$SERVICE_PID" ]; then stop_process "$SERVICE_PID" 10 || true; fi
+    local i
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_process "${pids[i]}" 10 || true; done  # rating first
     if [ "$status" -ne 0 ] && [ -f "$RUN_DIR/service.log" ]; then
         log "catalog-service log (last 30 lines):"
         tail -n 30 "$RUN_DIR/service.log" >&2
@@ -72,13 +71,10 @@ trap cleanup EXIT
 psql_admin -c "CREATE SCHEMA \"$SCHEMA\" AUTHORIZATION \"$ROLE\""
 psql_admin -c "CREATE SCHEMA \"$RATING_SCHEMA\" AUTHORIZATION \"$RATING_ROLE\""
 
-PORT=$(pick_free_port)
-
-log "starting catalog-service on 127.0.0.1:$PORT (schema $SCHEMA)"
-DATABASE_URL="$CATALOG_DATABASE_URL" DB_SCHEMA="$SCHEMA" LISTEN_ADDR="127.0.0.1:$PORT" AUTH_TOKENS="bench" \
-    DB_POOL_MIN=2 DB_POOL_MAX=10 LOG_LEVEL=warning \
-    "$BIN/catalog-service" >"$RUN_DIR/service.log" 2>&1 &
-SERVICE_PID=$!
+log "starting catalog-service (schema $SCHEMA)"
+start_ready_server "$RUN_DIR/service.log" env DATABASE_URL="$CATALOG_DATABASE_URL" DB_SCHEMA="$SCHEMA" \
+    LISTEN_ADDR=127.0.0.1:0 AUTH_TOKENS=bench DB_POOL_MIN=2 DB_POOL_MAX=10 LOG_LEVEL=warning "$BIN/catalog-service"
+PORT=$port
 "$BIN/catalog-bench" --target "127.0.0.1:$PORT" --wait-ready 120 >/dev/null
 
 log "loading $PRODUCTS products"
@@ -182,12 +178,11 @@ else
 fi
 
 echo
-RATING_PORT=$(pick_free_port)
-log "starting rating-service on 127.0.0.1:$RATING_PORT (schema $RATING_SCHEMA)"
-DATABASE_URL="$RATING_DATABASE_URL" DB_SCHEMA="$RATING_SCHEMA" LISTEN_ADDR="127.0.0.1:$RATING_PORT" AUTH_TOKENS="bench" \
-    CATALOG_ADDR="127.0.0.1:$PORT" UPSTREAM_TOKEN="bench" DB_POOL_MIN=2 DB_POOL_MAX=10 LOG_LEVEL=warning \
-    "$BIN/rating-service" >"$RUN_DIR/rating.log" 2>&1 &
-RATING_PID=$!
+log "starting rating-service (schema $RATING_SCHEMA)"
+start_ready_server "$RUN_DIR/rating.log" env DATABASE_URL="$RATING_DATABASE_URL" DB_SCHEMA="$RATING_SCHEMA" \
+    LISTEN_ADDR=127.0.0.1:0 AUTH_TOKENS=bench CATALOG_ADDR="127.0.0.1:$PORT" UPSTREAM_TOKEN=bench \
+    DB_POOL_MIN=2 DB_POOL_MAX=10 LOG_LEVEL=warning "$BIN/rating-service"
+RATING_PORT=$port
 for _ in $(seq 1 600); do
     psql_admin -At -c "SELECT to_regclass('\"$RATING_SCHEMA\".rating_summaries') IS NOT NULL" | grep -q t && break
     sleep 0.2

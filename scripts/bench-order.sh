@@ -64,11 +64,9 @@ start() {
     local schema="${name}_bench_$suffix"
     psql_admin -c "CREATE SCHEMA \"$schema\" AUTHORIZATION \"$(role_of "${!url}")\""
     schemas+=("$schema")
-    port=$(pick_free_port)
-    env DATABASE_URL="${!url}" DB_SCHEMA="$schema" LISTEN_ADDR="127.0.0.1:$port" AUTH_TOKENS=bench UPSTREAM_TOKEN=bench \
-        DB_POOL_MIN=4 DB_POOL_MAX=20 LOG_LEVEL=warning CATALOG_ADDR="${CATALOG:-}" ANALYTICS_ADDR="${ANALYTICS:-}" \
-        "$BIN/$name-service" >"$RUN_DIR/$name.log" 2>&1 &
-    pids+=($!)
+    start_ready_server "$RUN_DIR/$name.log" env DATABASE_URL="${!url}" DB_SCHEMA="$schema" LISTEN_ADDR=127.0.0.1:0 \
+        AUTH_TOKENS=bench UPSTREAM_TOKEN=bench DB_POOL_MIN=4 DB_POOL_MAX=20 LOG_LEVEL=warning \
+        CATALOG_ADDR="${CATALOG:-}" ANALYTICS_ADDR="${ANALYTICS:-}" "$BIN/$name-service"
     for _ in $(seq 1 600); do "$BIN/restaurantctl" health "127.0.0.1:$port" >/dev/null 2>&1 && return 0; sleep 0.2; done
     log "$name-service did not become SERVING"
     return 1

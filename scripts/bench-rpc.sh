@@ -5,6 +5,8 @@
 # the two; the table shows medians and our/peer ratios:
 #   throughput: h2load -t1 -c4 -m32;  latency: h2load -t1 -c1 -m1
 # Then our server's RSS while it holds 1000 concurrent streaming calls.
+# BASELINE=<git revision> adds that revision's interop-server to the rounds
+# (built under .build-baseline), to check a change against the build before it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -19,6 +21,12 @@ swift build -c release --package-path Benchmarks --scratch-path .build-bench -q
 ours=.build-release/release/interop-server
 peer=.build-bench/release/GRPCSwiftPeer
 holder=.build-bench/release/StreamHolder
+if [ -n "${BASELINE:-}" ]; then
+    src=$(bash scripts/unpack-revision.sh "$BASELINE" .build-baseline)
+    echo "building interop-server at $BASELINE ($(git rev-parse --short "$BASELINE^{commit}"))..."
+    swift build -c release --package-path "$src" --scratch-path .build-baseline/build --product interop-server -q
+    baseline=.build-baseline/build/release/interop-server
+fi
 
 work=$(mktemp -d)
 pids=()
@@ -65,6 +73,7 @@ run_round() {  # name command...
 for round in $(seq 1 "$rounds"); do
   echo "round $round/$rounds"
   run_round ours "$ours" --port=0 --host=127.0.0.1
+  [ -z "${BASELINE:-}" ] || run_round baseline "$baseline" --port=0 --host=127.0.0.1
   run_round grpc-swift-2 "$peer" 0
 done
 
@@ -88,16 +97,21 @@ for line in open(sys.argv[1]):
     rows.setdefault((name, kind), []).append((float(rps), int(p50), int(p99), int(errors)))
 def median(name, kind, index):
     return statistics.median(r[index] for r in rows[(name, kind)])
+# Columns: each server's medians, then ours over each other server.
+servers = [name for name in ("ours", "baseline", "grpc-swift-2") if (name, "latency") in rows]
+others = {"baseline": "ours/baseline", "grpc-swift-2": "ours/peer"}
 print()
-print(f"{'':28}{'ours':>12}{'grpc-swift-2':>14}{'ours/peer':>11}")
-for kind, label, index, unit in [("throughput", "throughput c4 m32 (req/s)", 0, ""),
-                                 ("throughput", "  p50 (us)", 1, ""), ("throughput", "  p99 (us)", 2, ""),
-                                 ("latency", "latency c1 m1 p50 (us)", 1, ""), ("latency", "  p99 (us)", 2, ""),
-                                 ("latency", "  throughput (req/s)", 0, "")]:
-    a, b = median("ours", kind, index), median("grpc-swift-2", kind, index)
-    print(f"{label:28}{a:>12,.0f}{b:>14,.0f}{a / b:>11.2f}")
+print(f"{'':28}" + "".join(f"{name:>14}" for name in servers)
+      + "".join(f"{others[name]:>15}" for name in servers[1:]))
+for kind, label, index in [("throughput", "throughput c4 m32 (req/s)", 0),
+                           ("throughput", "  p50 (us)", 1), ("throughput", "  p99 (us)", 2),
+                           ("latency", "latency c1 m1 p50 (us)", 1), ("latency", "  p99 (us)", 2),
+                           ("latency", "  throughput (req/s)", 0)]:
+    values = [median(name, kind, index) for name in servers]
+    print(f"{label:28}" + "".join(f"{v:>14,.0f}" for v in values)
+          + "".join(f"{values[0] / v:>15.2f}" for v in values[1:]))
 errors = sum(r[3] for v in rows.values() for r in v)
-print(f"{'errored requests (all runs)':28}{errors:>12}")
+print(f"{'errored requests (all runs)':28}{errors:>14}")
 print(f"\nour server with 1000 concurrent streaming calls: RSS {int(sys.argv[2]) / 1024:.1f} MB (peak {int(sys.argv[3]) / 1024:.1f} MB)")
 print("targets: throughput >= 4x peer, latency p50 <= 1/4 of peer, RSS <= 100 MB")
 PY

@@ -12,8 +12,10 @@
 # UpdateProduct (price; a real UPDATE with its NOTIFY: SetProductAvailability
 # with h2load's one constant body would change nothing after the first
 # call), then pgbench -S -M prepared -c10 -j2 (the issue's ceiling) and
-# pgbench -f with each service statement. Last, the RPC layer alone
-# (interop-server UnaryCall at c10m1) to show it does not regress.
+# pgbench -f with each service statement; GetProduct at c10m1 again through
+# a second catalog-service with tracing on (every call sampled, its spans
+# exported over OTLP/HTTP to Tests/python/otlp_receiver.py). Last, the RPC
+# layer alone (interop-server UnaryCall at c10m1) to show it does not regress.
 #
 # CPU per request = (utime + stime) / requests, from /proc: the service
 # process for "server", and for PostgreSQL every process of the cluster
@@ -52,12 +54,10 @@ cleanup() {
 trap cleanup EXIT
 
 psql_admin -c "CREATE SCHEMA \"$SCHEMA\" AUTHORIZATION \"$ROLE\""
-PORT=$(pick_free_port)
-log "starting catalog-service on 127.0.0.1:$PORT (schema $SCHEMA)"
-DATABASE_URL="$CATALOG_DATABASE_URL" DB_SCHEMA="$SCHEMA" LISTEN_ADDR="127.0.0.1:$PORT" AUTH_TOKENS="bench" \
-    LOG_LEVEL=warning "$BIN/catalog-service" >"$WORK/service.log" 2>&1 &
-SERVICE_PID=$!
-pids+=("$SERVICE_PID")
+log "starting catalog-service (schema $SCHEMA)"
+start_ready_server "$WORK/service.log" env DATABASE_URL="$CATALOG_DATABASE_URL" DB_SCHEMA="$SCHEMA" \
+    LISTEN_ADDR=127.0.0.1:0 AUTH_TOKENS=bench LOG_LEVEL=warning "$BIN/catalog-service"
+SERVICE_PID=$server_pid PORT=$port
 "$BIN/catalog-bench" --target "127.0.0.1:$PORT" --wait-ready 120 --calls 1 --warmup 0 >/dev/null
 
 log "loading $PRODUCTS products"
@@ -73,6 +73,18 @@ ANALYZE products;
 SQL
 FIRST_ID="$(psql_admin -At -c "SELECT min(id) FROM \"$SCHEMA\".products")"
 PRODUCT_ID=$((FIRST_ID + PRODUCTS / 2))
+
+# A second catalog-service on the same schema with tracing on: every call
+# sampled, spans exported over OTLP/HTTP to the test suite's receiver.
+bash "$ROOT/scripts/python-env.sh" >/dev/null
+start_ready_server "$WORK/receiver.log" "$ROOT/.venv/bin/python" "$ROOT/Tests/python/otlp_receiver.py" "$WORK/spans.jsonl"
+RECEIVER_PORT=$port
+start_ready_server "$WORK/traced.log" env DATABASE_URL="$CATALOG_DATABASE_URL" DB_SCHEMA="$SCHEMA" \
+    LISTEN_ADDR=127.0.0.1:0 AUTH_TOKENS=bench LOG_LEVEL=warning \
+    OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$RECEIVER_PORT" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \
+    "$BIN/catalog-service"
+TRACED_PID=$server_pid TRACED_PORT=$port
+"$BIN/catalog-bench" --target "127.0.0.1:$TRACED_PORT" --wait-ready 120 --calls 1 --warmup 0 >/dev/null
 
 # gRPC frames (a zero flag byte, a 4-byte length, the protobuf message).
 frame() {  # file hex-message
@@ -190,6 +202,7 @@ for round in $(seq 1 "$ROUNDS"); do
     log "round $round/$ROUNDS"
     h2 get-c10m1 "$SERVICE_PID" "$PORT" "$CATALOG/GetProduct" "$WORK/get.bin" 10 1
     pgb pgbench-S -S "$PGBENCH_DB"
+    h2 get-c10m1-traced "$TRACED_PID" "$TRACED_PORT" "$CATALOG/GetProduct" "$WORK/get.bin" 10 1
     h2 get-c4m32 "$SERVICE_PID" "$PORT" "$CATALOG/GetProduct" "$WORK/get.bin" 4 32
     pgb get-sql -f "$WORK/get.sql" "$BENCH_URL"
     h2 list-c10m1 "$SERVICE_PID" "$PORT" "$CATALOG/ListProducts" "$WORK/list.bin" 10 1
@@ -201,6 +214,8 @@ for round in $(seq 1 "$ROUNDS"); do
     stop_process "$server_pid" 10 || true
 done
 
+[ -s "$WORK/spans.jsonl" ] || { log "the traced catalog-service exported no spans"; tail -n 20 "$WORK/traced.log" >&2; exit 1; }
+echo "spans exported by the traced catalog-service: $(wc -l <"$WORK/spans.jsonl")" >&2
 echo "per-run figures (workload req/s server_us pg_us failed):" >&2
 cat "$WORK/results" >&2
 python3 - "$WORK/results" <<'PY'
@@ -220,6 +235,7 @@ pairs = [("get-c10m1", "pgbench-S"), ("get-c10m1", "get-sql"), ("get-c4m32", "ge
 for ours, peer in pairs:
     a, b = med(ours, 0), med(peer, 0)
     print(f"{ours:18}{a:>10,.0f}{fmt(med(ours, 1), '>15,.0f')}{med(ours, 2):>11,.0f}{b:>13,.0f}{med(peer, 2):>10,.0f}{a / b:>8.2f}  vs {peer}")
+print(f"{'get-c10m1-traced':18}{med('get-c10m1-traced', 0):>10,.0f}{fmt(med('get-c10m1-traced', 1), '>15,.0f')}{med('get-c10m1-traced', 2):>11,.0f}  tracing on, every call exported")
 print(f"{'rpc-only-c10m1':18}{med('rpc-only-c10m1', 0):>10,.0f}{fmt(med('rpc-only-c10m1', 1), '>15,.0f')}")
 errors = sum(r[3] for v in rows.values() for r in v)
 print(f"failed requests (all runs): {errors}")

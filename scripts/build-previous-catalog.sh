@@ -8,13 +8,6 @@ cd "$(dirname "$0")/.."
 first=Services/Catalog/Catalog/Migrations/0003_expand_dietary_restrictions.sql
 commit=$(git log --diff-filter=A --format=%H -1 -- "$first")
 [ -n "$commit" ] || { echo "build-previous-catalog.sh: no commit adds $first (a shallow clone?)" >&2; exit 1; }
-previous=$(git rev-parse "$commit^")
-dir=.build-previous
-if [ "$(cat "$dir/commit" 2>/dev/null)" != "$previous" ]; then
-    rm -rf "$dir"
-    mkdir -p "$dir/src"
-    git archive "$previous" | tar -x -C "$dir/src"
-    echo "$previous" > "$dir/commit"
-fi
-swift build --package-path "$dir/src" --scratch-path "$dir/build" --product catalog-service >&2
-echo "$PWD/$dir/build/debug/catalog-service"
+src=$(bash scripts/unpack-revision.sh "$commit^" .build-previous)
+swift build --package-path "$src" --scratch-path .build-previous/build --product catalog-service >&2
+echo "$PWD/.build-previous/build/debug/catalog-service"

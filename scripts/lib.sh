@@ -36,16 +36,18 @@ pick_free_port() {
 }
 
 # Starts `command...` in the background with its output in `log`, waits for
-# the "READY <port>" line it prints, and sets $port and $server_pid (also
-# appended to the caller's `pids` array for cleanup). Fails, showing the
-# log, when the server exits or does not get ready within 10 s.
+# the port it announces ("READY <port>" from a test server, "listening
+# grpc=host:port …" from a service started on port 0), and sets $port and
+# $server_pid (also appended to the caller's `pids` array for cleanup).
+# Fails, showing the log, when the server exits or does not announce a port
+# within 10 s.
 start_ready_server() {
     local log=$1; shift
     "$@" >"$log" 2>&1 &
     server_pid=$!
     pids+=("$server_pid")
     for _ in $(seq 1 100); do
-        port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$log" | head -n1)
+        port=$(sed -n -e 's/^READY \([0-9]*\)$/\1/p' -e 's/^listening grpc=[^ ]*:\([0-9]*\) .*/\1/p' "$log" | head -n1)
         [ -n "$port" ] && return 0
         kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.1
