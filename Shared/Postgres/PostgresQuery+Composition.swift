@@ -35,26 +35,25 @@ extension PostgresQuery {
 
     /// `sql` with every `$n` placeholder shifted by `offset`. Placeholders
     /// are the only `$` followed by digits that a program-built statement
-    /// contains (dollar-quoted strings use `$$` or `$tag$`).
+    /// contains (dollar-quoted strings use `$$` or `$tag$`). Works on UTF-8
+    /// bytes (`$` and digits are ASCII): queries are composed on every call.
     private static func renumbering(_ sql: String, by offset: Int) -> String {
-        var result = ""
-        result.reserveCapacity(sql.utf8.count + 8)
-        var scalars = sql.unicodeScalars[...]
-        while let dollar = scalars.firstIndex(of: "$") {
-            result.unicodeScalars += scalars[..<dollar]
-            var digitsEnd = scalars.index(after: dollar)
-            while digitsEnd < scalars.endIndex, ("0"..."9").contains(scalars[digitsEnd]) {
-                digitsEnd = scalars.index(after: digitsEnd)
+        let bytes = sql.utf8
+        guard bytes.contains(UInt8(ascii: "$")) else { return sql }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + 8)
+        var index = bytes.startIndex
+        while let dollar = bytes[index...].firstIndex(of: UInt8(ascii: "$")) {
+            result += bytes[index...dollar]
+            let digitsStart = bytes.index(after: dollar)
+            let digitsEnd = bytes[digitsStart...].firstIndex { !isDigit($0) } ?? bytes.endIndex
+            if digitsStart < digitsEnd, let number = Int(Substring(bytes[digitsStart..<digitsEnd])) {
+                result += String(number + offset).utf8
             }
-            let digits = String(scalars[scalars.index(after: dollar)..<digitsEnd])
-            if let number = Int(digits) {
-                result += "$\(number + offset)"
-            } else {
-                result += "$"
-            }
-            scalars = scalars[(digits.isEmpty ? scalars.index(after: dollar) : digitsEnd)...]
+            index = digitsEnd
         }
-        result.unicodeScalars += scalars
-        return result
+        result += bytes[index...]
+        return String(decoding: result, as: UTF8.self)
     }
 }

@@ -17,7 +17,7 @@ public struct RequestIDServerInterceptor: RPCServerInterceptor {
 
     public func intercept(context: RPCServerContext, next: () async throws -> Void) async throws {
         let presented = context.metadata[RequestID.header].map { String($0.prefix(128)) }
-        let id = presented.flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.lowercased()
+        let id = presented.flatMap { $0.isEmpty ? nil : $0 } ?? UUID.random().uuidString.lowercased()
         context.addInitialMetadata(RequestID.header, id)
         try await RequestID.$current.withValue(id) { try await next() }
     }

@@ -11,6 +11,10 @@ extension PostgresTests {
             #expect(query.bindings.count == 5)
             let joined: PostgresQuery = "SELECT \(Int64(1))" + " + \(Int64(2))"
             #expect(joined.sql == "SELECT $1 + $2")
+            // Numbers past one digit, beside text that is not ASCII.
+            var wide: PostgresQuery = "SELECT 'café'"
+            for value in 1...10 { wide.append(", \(Int64(value)) AS «n»") }
+            #expect(wide.sql == "SELECT 'café'" + (1...10).map { ", $\($0) AS «n»" }.joined())
         }
 
         @Test func oneValueIsAScalarSeveralAnArrayAndLimitsAreWritten() async throws {

@@ -179,6 +179,31 @@ private struct AddToken: RPCClientInterceptor {
         await shutdown.value
     }
 
+    @Test func anIdleConnectionIsClosedAfterItsTimeoutAndABusyOneIsNot() async throws {
+        let logs = CapturedLogs()
+        let closings = { logs.all.filter { $0.message == "closing idle connection" }.count }
+        let server = RPCServer(configuration: .init(host: "127.0.0.1", port: 0, connectionIdleTimeout: .milliseconds(400)),
+                               services: [TestService().rpcService], logger: logs.logger())
+        let port = try await server.start().port!
+        do {
+            let client = Grpc_Testing_TestServiceClient(channel: try channel(to: port))
+            // Idle spells of 100 ms over three timeouts' time: never idle long enough.
+            let busyUntil = ContinuousClock.now + .milliseconds(1200)
+            while ContinuousClock.now < busyUntil {
+                _ = try await client.emptyCall(Grpc_Testing_Empty())
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(closings() == 0, "a connection in use was closed as idle")
+            #expect(await eventually(timeout: .seconds(5)) { closings() == 1 }, "the idle connection was not closed")
+            // The channel connects again for the next call.
+            _ = try await client.emptyCall(Grpc_Testing_Empty())
+        } catch {
+            await server.shutdown(drainTimeout: .seconds(1))
+            throw error
+        }
+        await server.shutdown(drainTimeout: .seconds(1))
+    }
+
     @Test func clientErrorsNameWhatHappened() async throws {
         // A port bound but not listening refuses connections, and no one
         // else can take it while it is held.

@@ -68,6 +68,19 @@ import Testing
         #expect(sent.headerFields.map(\.name) == ["authorization", "x-id-bin"])
         #expect(sent.headerFields.last?.value == "AQID")
     }
+
+    @Test func trimsSpacesAndTabsAndDropsWhatHTTP2CannotCarry() {
+        var sent = Metadata()
+        sent.add("x-padded", " \t value with inner spaces \t")
+        sent.add("x-blank", " \t ")
+        sent.add("x-newline", "a\nb")
+        sent.add("x-unicode", "caf\u{E9}")
+        #expect(sent.headerFields.map { "\($0.name)=\($0.value)" } == ["x-padded=value with inner spaces", "x-blank="])
+        // Binary values joined by commas may have spaces around them.
+        #expect(Metadata(headerFields: [(name: "x-two-bin", value: " AQ ,\tAgM= ")]).count == 2)
+        #expect(CompressionAlgorithm.isGzipAccepted(by: "identity, GZIP\t"))
+        #expect(!CompressionAlgorithm.isGzipAccepted(by: "identity, gzipx"))
+    }
 }
 
 @Suite(.timeLimit(.minutes(2))) struct DeframerTests {

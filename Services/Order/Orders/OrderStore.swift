@@ -38,7 +38,7 @@ struct OrderStore: Sendable {
 
     /// Inserts the order (PENDING) in `transaction` and returns it as stored.
     func create(_ order: NewOrder, actor: String, in transaction: PostgresConnection) async throws -> Order {
-        let id = UUID()
+        let id = UUID.random()
         let now = Self.wholeMicroseconds(Date())
         let readyAt = now.addingTimeInterval(Double(order.preparationMinutes) * 60)
         let total = order.items.reduce(Int64(0)) { $0 + Int64($1.quantity) * $1.unitPriceCents }
@@ -106,7 +106,7 @@ struct OrderStore: Sendable {
             throw StoreError.notFound("order \(id.uuidString.lowercased()) not found")
         }
         let event = OrderEvent.with {
-            $0.eventId = UUID().uuidString.lowercased()
+            $0.eventId = UUID.random().uuidString.lowercased()
             $0.type = type
             $0.order = order
             $0.previousStatus = previous

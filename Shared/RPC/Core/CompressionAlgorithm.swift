@@ -9,6 +9,6 @@ public enum CompressionAlgorithm: String, Sendable, Hashable, CaseIterable {
 
     /// Whether a `grpc-accept-encoding` value names gzip.
     static func isGzipAccepted(by header: String?) -> Bool {
-        header?.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "gzip" } ?? false
+        header?.split(separator: ",").contains { $0.trimmingHTTPWhitespace.lowercased() == "gzip" } ?? false
     }
 }

@@ -99,7 +99,7 @@ extension Metadata {
             if name.hasSuffix("-bin") {
                 // Several binary values may arrive joined by commas.
                 for part in value.split(separator: ",", omittingEmptySubsequences: false) {
-                    if let bytes = Base64.decode(part.trimmingCharacters(in: .whitespaces)) {
+                    if let bytes = Base64.decode(String(part.trimmingHTTPWhitespace)) {
                         entries.append(Entry(key: name, value: .binary(bytes)))
                     }
                 }
@@ -118,7 +118,7 @@ extension Metadata {
             guard !Metadata.isReserved(entry.key), Metadata.isValidKey(entry.key) else { return nil }
             switch entry.value {
             case let .string(value):
-                let trimmed = value.trimmingCharacters(in: .whitespaces)
+                let trimmed = String(value[...].trimmingHTTPWhitespace)
                 guard trimmed.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E }) else { return nil }
                 return (entry.key, trimmed)
             case let .binary(bytes):

@@ -42,7 +42,7 @@ public struct Outbox: Sendable {
         // The relay's delivery continues the trace of the change.
         let traceContext = StoredTraceContext.current()
         for message in messages {
-            let id = UUID()
+            let id = UUID.random()
             try await transaction.execute("""
                 INSERT INTO outbox (event_id, topic, key, payload, trace_context)
                 VALUES (\(id), \(message.topic), \(message.key), \(Data(message.payload)), \(traceContext))

@@ -28,6 +28,10 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     private var peer = "unknown"
 
     private var idleTimer: Scheduled<Void>?
+    /// When the connection last became idle; nil while it has streams. The
+    /// idle timer is not cancelled and scheduled again for every call: when
+    /// it fires it closes the connection, or waits for this moment's timeout.
+    private var idleSince: NIODeadline?
     private var keepaliveTimer: RepeatedTask?
     private var keepaliveTimeout: Scheduled<Void>?
     private var ageTimer: Scheduled<Void>?
@@ -210,8 +214,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     }
 
     private func acceptRequest(_ headers: HTTP2HeaderBlock, on id: Int32) {
-        idleTimer?.cancel()
-        idleTimer = nil
+        idleSince = nil
         if runningHandlers >= configuration.maxConcurrentHandlersPerConnection {
             // Handlers of reset streams still count: a client cannot pile up
             // work by opening and cancelling streams. REFUSED_STREAM is safe to retry.
@@ -389,10 +392,19 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     // MARK: Timers and shutdown
 
     private func armIdleTimer() {
-        guard let timeout = configuration.connectionIdleTimeout, idleTimer == nil, streams.isEmpty, phase == .active else { return }
-        idleTimer = eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) { [self] in
+        guard configuration.connectionIdleTimeout != nil, streams.isEmpty, phase == .active else { return }
+        let now = NIODeadline.now()
+        idleSince = now
+        if idleTimer == nil { scheduleIdleCheck(after: now) }
+    }
+
+    private func scheduleIdleCheck(after since: NIODeadline) {
+        guard let timeout = configuration.connectionIdleTimeout else { return }
+        idleTimer = eventLoop.assumeIsolated().scheduleTask(deadline: since + timeout.timeAmount) { [self] in
             idleTimer = nil
-            guard streams.isEmpty, runningHandlers == 0 else { return }
+            // Calls came and went since the timer was set: wait for the latest idle spell's end.
+            guard let idleSince, streams.isEmpty, runningHandlers == 0, phase == .active else { return }
+            guard idleSince + timeout.timeAmount <= .now() else { return scheduleIdleCheck(after: idleSince) }
             logger.debug("closing idle connection", metadata: ["peer": "\(peer)"])
             session.submitGoAway(errorCode: .noError, debugData: "idle timeout")
             closeConnection()
