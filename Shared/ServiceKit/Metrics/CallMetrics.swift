@@ -33,13 +33,14 @@ final class CallMetrics: Sendable {
     /// Counts a call of `path` ending with `code` after `elapsed`.
     func handled(path: String, kind: RPCKind, code: RPCStatus.Code, elapsed: Duration) {
         let (counter, timer) = instruments.withLock { instruments in
-            var method = Self.method(&instruments, path: path) { self.makeInstruments(path: path, kind: kind) }
-            let counter = method.handled[code] ?? Counter(
+            let method = Self.method(&instruments, path: path) { self.makeInstruments(path: path, kind: kind) }
+            // Stored back only when new: writing the copy back on every call copied its dictionary.
+            if let counter = method.handled[code] { return (counter, method.handling) }
+            let counter = Counter(
                 label: "grpc_\(side)_handled_total",
                 dimensions: registry.dimensions(Self.labels(path: path, kind: kind) + [("grpc_code", code.name)]),
                 factory: registry.factory)
-            method.handled[code] = counter
-            instruments[path] = method
+            instruments[path]?.handled[code] = counter
             return (counter, method.handling)
         }
         counter.increment()
