@@ -69,6 +69,12 @@ import Testing
         #expect(sent.headerFields.last?.value == "AQID")
     }
 
+    @Test func pathsNameTheirServiceAndMethod() {
+        #expect(RPCPath.names(in: "/restaurant.catalog.v1.CatalogService/GetProduct") == ("restaurant.catalog.v1.CatalogService", "GetProduct"))
+        #expect(RPCPath.names(in: "/OnlyAService") == ("OnlyAService", ""))
+        #expect(RPCPath.names(in: "") == ("", ""))
+    }
+
     @Test func trimsSpacesAndTabsAndDropsWhatHTTP2CannotCarry() {
         var sent = Metadata()
         sent.add("x-padded", " \t value with inner spaces \t")

@@ -276,6 +276,12 @@ struct CallOptionTests {
             #expect(kept.stderr.contains("> traceparent: \(given)\n"), "\(kept)")
             #expect(kept.stderr.contains("* trace id: 4bf92f3577b34da6a3ce929d0e0e4736\n"), "\(kept)")
             #expect(kept.stderr.components(separatedBy: "> traceparent:").count == 2, "one traceparent: \(kept)")
+            // A malformed one given with -H is sent as given, and no trace id is claimed (an all-zero id is invalid too).
+            for malformed in ["garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"] {
+                let odd = try Run.ctl(["call", address, "\(Self.service)/UnaryCall", "-v", "-H", "traceparent: \(malformed)"])
+                #expect(odd.status == 0 && odd.stderr.contains("> traceparent: \(malformed)\n"), "\(odd)")
+                #expect(!odd.stderr.contains("* trace id:"), "\(odd)")
+            }
 
             // --gzip: the Swift server checks that the request really was compressed.
             let expect = #"{"expectCompressed": {"value": true}, "responseSize": 10}"#

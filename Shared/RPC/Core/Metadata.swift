@@ -118,9 +118,10 @@ extension Metadata {
             guard !Metadata.isReserved(entry.key), Metadata.isValidKey(entry.key) else { return nil }
             switch entry.value {
             case let .string(value):
-                let trimmed = String(value[...].trimmingHTTPWhitespace)
+                let trimmed = value[...].trimmingHTTPWhitespace
                 guard trimmed.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E }) else { return nil }
-                return (entry.key, trimmed)
+                // Most values need no trimming: keep them rather than copy them.
+                return (entry.key, trimmed.endIndex == value.endIndex && trimmed.startIndex == value.startIndex ? value : String(trimmed))
             case let .binary(bytes):
                 return (entry.key, Data(bytes).base64EncodedString())
             }

@@ -65,14 +65,13 @@ final class CallMetrics: Sendable {
 
     /// `grpc_type`, `grpc_service` and `grpc_method` of `/package.Service/Method`.
     static func labels(path: String, kind: RPCKind) -> [(String, String)] {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        let (service, method) = RPCPath.names(in: path)
         let type = switch kind {
         case .unary: "unary"
         case .clientStreaming: "client_stream"
         case .serverStreaming: "server_stream"
         case .bidirectionalStreaming: "bidi_stream"
         }
-        return [("grpc_type", type), ("grpc_service", parts.first.map(String.init) ?? ""),
-                ("grpc_method", parts.dropFirst().first.map(String.init) ?? "")]
+        return [("grpc_type", type), ("grpc_service", service), ("grpc_method", method)]
     }
 }

@@ -8,11 +8,11 @@ public struct TracingClientInterceptor: RPCClientInterceptor {
     public init() {}
 
     public func intercept(context: RPCClientCallContext, next: (RPCClientCallContext) async throws -> Void) async throws {
-        let labels = CallMetrics.labels(path: context.path, kind: context.kind)
+        let (service, method) = RPCPath.names(in: context.path)
         try await withSpan(String(context.path.dropFirst()), ofKind: .client) { span in
             span.attributes["rpc.system"] = "grpc"
-            span.attributes["rpc.service"] = labels[1].1
-            span.attributes["rpc.method"] = labels[2].1
+            span.attributes["rpc.service"] = service
+            span.attributes["rpc.method"] = method
             var context = context
             InstrumentationSystem.instrument.inject(span.context, into: &context.metadata, using: MetadataInjector())
             try await span.recordingStatus { try await next(context) }

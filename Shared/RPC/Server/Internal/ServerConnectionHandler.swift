@@ -392,19 +392,18 @@ final class ServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate
     // MARK: Timers and shutdown
 
     private func armIdleTimer() {
-        guard configuration.connectionIdleTimeout != nil, streams.isEmpty, phase == .active else { return }
+        guard let timeout = configuration.connectionIdleTimeout?.timeAmount, streams.isEmpty, phase == .active else { return }
         let now = NIODeadline.now()
         idleSince = now
-        if idleTimer == nil { scheduleIdleCheck(after: now) }
+        if idleTimer == nil { scheduleIdleCheck(at: now + timeout, timeout: timeout) }
     }
 
-    private func scheduleIdleCheck(after since: NIODeadline) {
-        guard let timeout = configuration.connectionIdleTimeout else { return }
-        idleTimer = eventLoop.assumeIsolated().scheduleTask(deadline: since + timeout.timeAmount) { [self] in
+    private func scheduleIdleCheck(at deadline: NIODeadline, timeout: TimeAmount) {
+        idleTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             idleTimer = nil
             // Calls came and went since the timer was set: wait for the latest idle spell's end.
             guard let idleSince, streams.isEmpty, runningHandlers == 0, phase == .active else { return }
-            guard idleSince + timeout.timeAmount <= .now() else { return scheduleIdleCheck(after: idleSince) }
+            guard idleSince + timeout <= .now() else { return scheduleIdleCheck(at: idleSince + timeout, timeout: timeout) }
             logger.debug("closing idle connection", metadata: ["peer": "\(peer)"])
             session.submitGoAway(errorCode: .noError, debugData: "idle timeout")
             closeConnection()
